@@ -1,0 +1,47 @@
+# The two commands of README.md: `make serve` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: setup serve test test-sqlite test-postgres lint translations
+
+VENDOR = app/static/vendor/socket.io.min.js
+
+setup: $(VENV)/.installed $(VENDOR) app/translations/zh/LC_MESSAGES/messages.mo
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# Front-end packages come from npm at setup, never from a CDN at run time.
+$(VENDOR): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --silent
+	mkdir -p app/static/vendor
+	cp frontend/node_modules/socket.io-client/dist/socket.io.min.js $@
+
+app/translations/zh/LC_MESSAGES/messages.mo: app/translations/zh/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile -d app/translations
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations
+
+serve: setup
+	$(BIN)/hotline init --demo
+	$(BIN)/hotline serve
+
+test: test-sqlite test-postgres
+
+test-sqlite: setup
+	HOTLINE_TEST_DATABASE_URL= HOTLINE_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest
+
+test-postgres: setup
+	HOTLINE_TEST_DATABASE_URL=$(PG_TEST_URL) HOTLINE_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

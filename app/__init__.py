@@ -1,0 +1,82 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from config import CONFIGS, INSTANCE_DIR, Config
+
+
+def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
+    """Build the Flask application; blueprints and handlers are imported inside."""
+    if config_class is None:
+        config_class = CONFIGS[os.environ.get("HOTLINE_ENV", "development")]
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import auth, i18n
+    from app.extensions import csrf, db, migrate, socketio
+    from config import BASE_DIR
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    auth.init_app(app)
+    i18n.init_app(app)
+    from app.live import RedisQueue
+
+    redis_url = app.config.get("REDIS_URL")
+    socketio.init_app(
+        app,
+        async_mode="threading",
+        cors_allowed_origins=[],
+        **({"client_manager": RedisQueue(redis_url)} if redis_url else {}),
+    )
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            from app import sqlite
+
+            sqlite.configure(db.engine)
+
+
+def _engine_options(config: dict) -> dict:
+    """Engine options for the configured database (a copy: config classes are shared)."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        connect_args.setdefault("timeout", 30)
+        if ":memory:" in uri or uri == "sqlite://":
+            from sqlalchemy.pool import StaticPool
+
+            options["poolclass"] = StaticPool
+            connect_args["check_same_thread"] = False
+    elif uri.startswith("postgresql"):
+        # Fail fast when the database is down instead of hanging requests.
+        connect_args.setdefault("connect_timeout", 2)
+        options.setdefault("pool_timeout", 5)
+    options["connect_args"] = connect_args
+    return options
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app import cli, errors, live, webhooks
+    from app.api import bp as api_bp
+    from app.web import register as register_web
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(webhooks.bp)
+    register_web(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    live.init_app()

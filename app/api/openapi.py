@@ -1,0 +1,368 @@
+"""The OpenAPI 3 document of the JSON API, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from app.api import bp
+from app.models import Channel, Priority, Status
+from dispatch.lifecycle import TRANSITIONS
+
+ACTIONS = [action.value for action in TRANSITIONS]
+NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
+
+
+def _error_response(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _json(ref: str, description: str = "OK") -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+    }
+
+
+ERRORS = {
+    "400": _error_response("malformed request"),
+    "401": _error_response("no valid token or session"),
+    "422": _error_response("invalid fields, named in error.fields"),
+}
+
+CASE_SCHEMA = {
+    "type": "object",
+    "required": [
+        "number",
+        "channel",
+        "status",
+        "priority",
+        "category",
+        "department",
+        "assist_departments",
+        "caller_phone",
+        "description",
+        "address",
+        "district",
+        "created_at",
+        "due_at",
+        "onsite_due_at",
+        "replied_at",
+        "closed_at",
+        "escalation_level",
+        "satisfied",
+    ],
+    "properties": {
+        "number": {"type": "string", "example": "R2026112200001"},
+        "channel": {"type": "string", "enum": [c.value for c in Channel]},
+        "status": {"type": "string", "enum": [s.value for s in Status]},
+        "priority": {"type": "string", "enum": [p.value for p in Priority]},
+        "category": {"type": "string"},
+        "category_name": {"type": "string"},
+        "department": {"type": "string", "nullable": True},
+        "department_name": {"type": "string", "nullable": True},
+        "assist_departments": {"type": "array", "items": {"type": "string"}},
+        "caller_phone": {
+            "type": "string",
+            "description": "E.164, or masked like '+86 138****1234' for viewers without the right",
+        },
+        "caller_name": {"type": "string"},
+        "description": {"type": "string"},
+        "address": {"type": "string"},
+        "district": {"type": "string"},
+        "external_ref": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "due_at": NULLABLE_TIME,
+        "onsite_due_at": NULLABLE_TIME,
+        "dispatched_at": NULLABLE_TIME,
+        "accepted_at": NULLABLE_TIME,
+        "replied_at": NULLABLE_TIME,
+        "closed_at": NULLABLE_TIME,
+        "archived_at": NULLABLE_TIME,
+        "reply_text": {"type": "string"},
+        "resolution": {"type": "string"},
+        "escalation_level": {"type": "integer", "minimum": 0, "maximum": 3},
+        "satisfied": {"type": "boolean", "nullable": True},
+        "supervised": {"type": "boolean"},
+        "return_count": {"type": "integer"},
+        "extension_requested_until": NULLABLE_TIME,
+        "duplicate_of": {"type": "string", "nullable": True},
+        "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
+    },
+}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            }
+        },
+    },
+    "Case": CASE_SCHEMA,
+    "Event": {
+        "type": "object",
+        "required": ["action", "from_status", "to_status", "actor", "data", "at"],
+        "properties": {
+            "action": {"type": "string"},
+            "from_status": {"type": "string", "nullable": True},
+            "to_status": {"type": "string"},
+            "actor": {"type": "string", "nullable": True},
+            "actor_role": {"type": "string"},
+            "data": {"type": "object"},
+            "at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "NewCase": {
+        "type": "object",
+        "required": ["channel", "caller_phone", "category", "description"],
+        "properties": {
+            "channel": {"type": "string", "enum": [c.value for c in Channel]},
+            "caller_phone": {"type": "string", "maxLength": 40},
+            "caller_name": {"type": "string", "maxLength": 100},
+            "category": {"type": "string", "description": "category code"},
+            "description": {"type": "string", "minLength": 1, "maxLength": 5000},
+            "address": {"type": "string", "maxLength": 200},
+            "district": {"type": "string", "maxLength": 50},
+            "priority": {"type": "string", "enum": [p.value for p in Priority]},
+            "external_ref": {"type": "string", "maxLength": 64},
+        },
+    },
+    "ActionParams": {
+        "type": "object",
+        "description": "fields used by the action named in the path",
+        "properties": {
+            "department": {"type": "string"},
+            "assist": {"type": "array", "items": {"type": "string"}},
+            "text": {"type": "string", "maxLength": 2000},
+            "reason": {"type": "string", "maxLength": 2000},
+            "satisfied": {"type": "boolean"},
+            "note": {"type": "string", "maxLength": 2000},
+            "resolution": {"type": "string", "maxLength": 2000},
+            "until": {"type": "string", "format": "date-time"},
+            "of": {"type": "string"},
+            "answer_by": {"type": "string", "format": "date-time"},
+        },
+    },
+    "CasePage": {
+        "type": "object",
+        "required": ["items", "total", "page"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Case"}},
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+        },
+    },
+    "ChangeList": {
+        "type": "object",
+        "required": ["items", "complete"],
+        "properties": {
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["event", "number", "action", "status", "at"],
+                    "properties": {
+                        "event": {
+                            "type": "string",
+                            "enum": ["case.created", "case.updated", "case.escalated"],
+                        },
+                        "number": {"type": "string"},
+                        "action": {"type": "string"},
+                        "status": {"type": "string"},
+                        "priority": {"type": "string"},
+                        "level": {"type": "integer"},
+                        "at": {"type": "string", "format": "date-time"},
+                    },
+                },
+            },
+            "complete": {"type": "boolean", "description": "false: ask again from the last at"},
+        },
+    },
+    "Department": {
+        "type": "object",
+        "properties": {
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "name_en": {"type": "string"},
+            "active": {"type": "boolean"},
+        },
+    },
+    "Category": {
+        "type": "object",
+        "properties": {
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "name_en": {"type": "string"},
+            "parent": {"type": "string", "nullable": True},
+            "default_department": {"type": "string", "nullable": True},
+            "is_emergency": {"type": "boolean"},
+            "active": {"type": "boolean"},
+        },
+    },
+}
+
+
+def _list_of(ref: str) -> dict:
+    return {
+        "description": "OK",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{ref}"}}
+                    },
+                }
+            }
+        },
+    }
+
+
+def _query(name: str, schema: dict, description: str = "") -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+PATHS = {
+    "/cases": {
+        "post": {
+            "summary": "Register a case (routed at once when a rule matches)",
+            "operationId": "createCase",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/NewCase"}}
+                },
+            },
+            "responses": {
+                "201": _json("Case", "the case"),
+                **ERRORS,
+                "403": _error_response("this role does not register cases"),
+            },
+        },
+        "get": {
+            "summary": "Search the cases the caller may see, newest first",
+            "operationId": "listCases",
+            "parameters": [
+                _query("status", {"type": "string", "enum": [s.value for s in Status]}),
+                _query("department", {"type": "string"}, "department code"),
+                _query("category", {"type": "string"}, "category code"),
+                _query("phone", {"type": "string"}, "caller's number, any common form"),
+                _query("q", {"type": "string"}, "case number or text in description/address"),
+                _query("overdue", {"type": "boolean"}, "only cases past their deadline"),
+                _query("page", {"type": "integer", "minimum": 1}),
+                _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}),
+            ],
+            "responses": {"200": _json("CasePage"), **ERRORS},
+        },
+    },
+    "/cases/{number}": {
+        "get": {
+            "summary": "One case with its history, oldest event first",
+            "operationId": "getCase",
+            "parameters": [
+                {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": _json("Case"),
+                "401": ERRORS["401"],
+                "404": _error_response("no such case, or not visible to the caller"),
+            },
+        }
+    },
+    "/cases/{number}/{action}": {
+        "post": {
+            "summary": "Take an action on a case",
+            "operationId": "actOnCase",
+            "parameters": [
+                {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}},
+                {
+                    "name": "action",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "enum": ACTIONS},
+                },
+            ],
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ActionParams"}}
+                },
+            },
+            "responses": {
+                "200": _json("Case"),
+                **ERRORS,
+                "404": _error_response("no such case, or not visible to the caller"),
+                "409": _error_response("the case's state or the caller's role forbids it"),
+            },
+        }
+    },
+    "/changes": {
+        "get": {
+            "summary": "Changes to visible cases since a moment (catch-up after reconnecting)",
+            "operationId": "listChanges",
+            "parameters": [
+                {
+                    "name": "since",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "string", "format": "date-time"},
+                },
+            ],
+            "responses": {"200": _json("ChangeList"), "401": ERRORS["401"], "422": ERRORS["422"]},
+        }
+    },
+    "/departments": {
+        "get": {
+            "summary": "Departments",
+            "operationId": "listDepartments",
+            "responses": {"200": _list_of("Department"), "401": ERRORS["401"]},
+        }
+    },
+    "/categories": {
+        "get": {
+            "summary": "Categories",
+            "operationId": "listCategories",
+            "responses": {"200": _list_of("Category"), "401": ERRORS["401"]},
+        }
+    },
+}
+
+DOCUMENT = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Hotline API",
+        "version": "1.0.0",
+        "description": "Cases of a 12319/12345 city service hotline.",
+    },
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearer": []}, {"session": []}],
+    "paths": PATHS,
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+        },
+    },
+}
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return DOCUMENT

@@ -1,0 +1,71 @@
+"""Error answers: JSON under /api and /open311, a page elsewhere; database outages are 503."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    return request.path.startswith(("/api/", "/open311/")) or request.is_json
+
+
+def json_error(status: int, code: str, message: str, **extra):
+    body = {"error": {"code": code, "message": message, **extra}}
+    return jsonify(body), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if wants_json():
+            code = (exc.name or "error").lower().replace(" ", "_")
+            return json_error(exc.code or 500, code, exc.description or exc.name)
+        return render_template("error.html", error=exc), exc.code
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def _database_down(exc: Exception):
+        _rollback_quietly()
+        log.warning("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
+        return _unavailable()
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(exc: DBAPIError):
+        _rollback_quietly()
+        if exc.connection_invalidated:
+            return _unavailable()
+        raise exc
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return _http(exc)
+        _rollback_quietly()
+        log.exception("unexpected error")
+        if wants_json():
+            return json_error(500, "internal_error", "internal error")
+        return render_template("error.html", error=None), 500
+
+
+def _unavailable():
+    if wants_json():
+        response, status = json_error(503, "unavailable", "the database is unavailable, try again")
+    else:
+        response, status = render_template("error.html", error=None, unavailable=True), 503
+    return response, status, {"Retry-After": "5"}
+
+
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection may be gone; the session is discarded at teardown
+        log.debug("rollback failed", exc_info=True)

@@ -1,0 +1,133 @@
+"""工单: cases, their co-handling departments, their append-only history and numbering."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+from app.models.categories import Category
+from app.models.departments import Department
+from app.models.enums import Status
+from app.models.users import User
+
+DESCRIPTION_MAX = 5000
+TEXT_MAX = 2000
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_caller_phone_created_at", "caller_phone", "created_at"),
+        Index("ix_cases_department_id_status", "department_id", "status"),
+        Index("ix_cases_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=Status.REGISTERED)
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    caller_phone: Mapped[str] = mapped_column(String(20))
+    caller_name: Mapped[str] = mapped_column(String(100), default="")
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    district: Mapped[str] = mapped_column(String(50), default="")
+    external_ref: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    onsite_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply_text: Mapped[str] = mapped_column(Text, default="")
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    # When the current deadline's clock started, and which clock it is (a reopen starts a
+    # new round, so each escalation level is reached once per round).
+    clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    clock_round: Mapped[int] = mapped_column(Integer, default=0)
+    # The sweep's index: when this case next needs escalating (NULL: nothing pending).
+    next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    satisfied: Mapped[bool | None] = mapped_column(Boolean)
+    supervised: Mapped[bool] = mapped_column(Boolean, default=False)
+    return_count: Mapped[int] = mapped_column(Integer, default=0)
+    extension_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extension_reason: Mapped[str] = mapped_column(Text, default="")
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+
+    category: Mapped[Category] = relationship()
+    department: Mapped[Department | None] = relationship()
+    duplicate_of: Mapped[Case | None] = relationship(remote_side=[id])
+    assists: Mapped[list[CaseAssist]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseAssist.id"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", viewonly=True
+    )
+
+    @property
+    def assist_departments(self) -> list[Department]:
+        return [assist.department for assist in self.assists]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (Status.CLOSED, Status.ARCHIVED)
+
+    def __repr__(self) -> str:
+        return f"<Case {self.number} {self.status}>"
+
+
+class CaseAssist(db.Model):
+    """协办: a department that assists the lead department on a case."""
+
+    __tablename__ = "case_assists"
+    __table_args__ = (
+        db.UniqueConstraint("case_id", "department_id", name="uq_case_assists_case_department"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+
+    case: Mapped[Case] = relationship(back_populates="assists")
+    department: Mapped[Department] = relationship()
+
+
+class CaseEvent(db.Model):
+    """One step of a case's history; rows are only ever added."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (
+        Index("ix_case_events_case_id_id", "case_id", "id"),
+        Index("ix_case_events_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class CaseNumberCounter(db.Model):
+    """The last daily sequence number handed out for one prefix and local date."""
+
+    __tablename__ = "case_number_counters"
+
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    day: Mapped[datetime] = mapped_column(Date, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)

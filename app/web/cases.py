@@ -1,0 +1,153 @@
+"""Case pages: the list with filters, intake (登记), the caller lookup, detail and actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from app.auth import roles_required
+from app.extensions import db
+from app.models import Channel, Priority, Role, utcnow
+from dispatch import cases, directory, intake, lifecycle, phones, settings
+from dispatch.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+INTAKE_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
+
+
+@bp.get("/")
+@login_required
+def index():
+    wanted = _filter()
+    try:
+        page = cases.search(g.user, wanted, utcnow(), settings.phone_region())
+    except ValidationFailed as exc:
+        flash("; ".join(f"{k}: {v}" for k, v in exc.fields.items()), "error")
+        page = cases.CasePage([], 0, 1, wanted.per_page)
+    return render_template(
+        "cases/list.html",
+        page=page,
+        wanted=wanted,
+        departments=directory.list_departments(),
+        categories=directory.list_categories(),
+    )
+
+
+def _filter() -> cases.CaseFilter:
+    args = request.args
+    page = args.get("page", "1")
+    return cases.CaseFilter(
+        status=args.get("status") or None,
+        department=args.get("department") or None,
+        category=args.get("category") or None,
+        phone=args.get("phone") or None,
+        q=(args.get("q") or "").strip()[:200] or None,
+        overdue=args.get("overdue") == "1",
+        page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
+        per_page=50,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@roles_required(*INTAKE_ROLES)
+def new():
+    form = (
+        request.form.to_dict()
+        if request.method == "POST"
+        else {"caller_phone": request.args.get("phone", ""), "channel": "phone"}
+    )
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            case = intake.register_case(form, g.user, utcnow())
+            db.session.commit()
+            flash(_("Case %(number)s registered.", number=case.number), "ok")
+            return redirect(url_for("cases.detail", number=case.number))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.fields
+    return render_template(
+        "cases/new.html",
+        form=form,
+        errors=errors,
+        channels=list(Channel),
+        priorities=list(Priority),
+        categories=directory.list_categories(),
+    ), (422 if errors else 200)
+
+
+@bp.get("/caller")
+@login_required
+@roles_required(*INTAKE_ROLES)
+def caller():
+    """The earlier cases of a number, shown beside the intake form."""
+    try:
+        phone = phones.normalize(request.args.get("phone", ""), settings.phone_region())
+    except phones.InvalidPhone:
+        return render_template("cases/_caller.html", phone=None, earlier=[])
+    return render_template("cases/_caller.html", phone=phone, earlier=cases.earlier_cases(phone))
+
+
+@bp.get("/<number>")
+@login_required
+def detail(number: str):
+    case = _visible(number)
+    return render_template(
+        "cases/detail.html",
+        case=case,
+        actions=lifecycle.allowed_actions(case, g.user),
+        departments=directory.list_departments(),
+    )
+
+
+@bp.post("/<number>/<action>")
+@login_required
+def act(number: str, action: str):
+    try:
+        chosen = lifecycle.action_from_name(action)
+        case = cases.get_visible(number, g.user, for_update=True)
+        lifecycle.act(case, chosen, g.user, utcnow(), _params(chosen))
+        db.session.commit()
+        flash(_("Done: %(action)s.", action=action), "ok")
+    except NotFound:
+        abort(404)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash("; ".join(f"{k}: {v}" for k, v in exc.fields.items()), "error")
+    except (InvalidTransition, NotAllowed) as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("cases.detail", number=number))
+
+
+def _params(action) -> dict:
+    params = request.form.to_dict()
+    params.pop("csrf_token", None)
+    if "assist" in request.form:
+        params["assist"] = request.form.getlist("assist")
+    for name in ("until", "answer_by"):  # <input type=datetime-local> has no offset: local
+        params[name] = _with_offset(params.get(name, ""))
+    if "satisfied" in params:
+        params["satisfied"] = params["satisfied"] == "true"
+    return params
+
+
+def _with_offset(value: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=settings.timezone())
+    return moment.isoformat()
+
+
+def _visible(number: str):
+    try:
+        return cases.get_visible(number, g.user)
+    except NotFound:
+        abort(404)

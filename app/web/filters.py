@@ -1,0 +1,105 @@
+"""Template helpers: local times, time left, status names, masked callers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, g
+from flask_babel import format_datetime, lazy_gettext
+
+from app.models import Case, utcnow
+from dispatch import phones
+from dispatch.cases import can_see_caller
+
+STATUS_NAMES = {
+    "registered": lazy_gettext("Registered"),
+    "dispatched": lazy_gettext("Dispatched"),
+    "accepted": lazy_gettext("Accepted"),
+    "replied": lazy_gettext("Replied"),
+    "closed": lazy_gettext("Closed"),
+    "archived": lazy_gettext("Archived"),
+}
+CHANNEL_NAMES = {
+    "phone": lazy_gettext("Phone"),
+    "visit": lazy_gettext("Visit"),
+    "letter": lazy_gettext("Letter"),
+    "web": lazy_gettext("Web"),
+    "sms": lazy_gettext("SMS"),
+    "transfer": lazy_gettext("Transfer"),
+}
+PRIORITY_NAMES = {
+    "normal": lazy_gettext("Normal"),
+    "urgent": lazy_gettext("Urgent"),
+    "emergency": lazy_gettext("Emergency"),
+}
+ACTION_NAMES = {
+    "register": lazy_gettext("Register"),
+    "dispatch": lazy_gettext("Dispatch"),
+    "accept": lazy_gettext("Accept"),
+    "reply": lazy_gettext("Reply"),
+    "return": lazy_gettext("Return"),
+    "transfer": lazy_gettext("Transfer"),
+    "callback": lazy_gettext("Callback"),
+    "close": lazy_gettext("Close"),
+    "reopen": lazy_gettext("Reopen"),
+    "archive": lazy_gettext("Archive"),
+    "supervise": lazy_gettext("Supervise"),
+    "extend": lazy_gettext("Ask for extension"),
+    "approve_extension": lazy_gettext("Approve extension"),
+    "mark_duplicate": lazy_gettext("Mark duplicate"),
+    "answer_on_call": lazy_gettext("Answer on the call"),
+    "answer_notice": lazy_gettext("Answer supervision"),
+    "escalate": lazy_gettext("Escalated"),
+}
+ROLE_NAMES = {
+    "operator": lazy_gettext("Operator"),
+    "handler": lazy_gettext("Department handler"),
+    "supervisor": lazy_gettext("Supervisor"),
+    "admin": lazy_gettext("Administrator"),
+}
+
+
+def local(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    return format_datetime(value, fmt) if value else ""
+
+
+def time_left(due: datetime | None) -> str:
+    """'2天5小时' left, or overdue by as much."""
+    if due is None:
+        return ""
+    seconds = int((due - utcnow()).total_seconds())
+    sign, seconds = ("", seconds) if seconds >= 0 else ("-", -seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    text = f"{days}d {hours}h" if days else f"{hours}h {rest // 60}m"
+    return sign + text
+
+
+def caller_phone(case: Case) -> str:
+    if can_see_caller(g.user, case):
+        return phones.display(case.caller_phone)
+    return phones.mask(case.caller_phone)
+
+
+def caller_name(case: Case) -> str:
+    return case.caller_name if can_see_caller(g.user, case) else "—"
+
+
+def status_names() -> dict[str, str]:
+    """Status names in the page's language, for the live script."""
+    return {key: str(name) for key, name in STATUS_NAMES.items()}
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(local=local, time_left=time_left)
+    app.jinja_env.globals.update(
+        STATUS_NAMES=STATUS_NAMES,
+        CHANNEL_NAMES=CHANNEL_NAMES,
+        PRIORITY_NAMES=PRIORITY_NAMES,
+        ACTION_NAMES=ACTION_NAMES,
+        ROLE_NAMES=ROLE_NAMES,
+        caller_phone=caller_phone,
+        caller_name=caller_name,
+        now=utcnow,
+        status_names=status_names,
+    )

@@ -1,0 +1,99 @@
+"""Twilio webhooks: voice calls and their status; every request's signature is checked
+when Twilio is configured. Handlers parse, check, call one service, commit, answer."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, Response, abort, current_app, request, url_for
+from twilio.request_validator import RequestValidator
+from twilio.twiml.voice_response import VoiceResponse
+
+from app.extensions import csrf, db
+from app.models import utcnow
+from config import twilio_configured
+from dispatch import calls
+
+bp = Blueprint("twilio", __name__, url_prefix="/twilio")
+csrf.exempt(bp)
+
+GREETING = "您好,这里是12319城建服务热线,正在为您转接话务员,请稍候。"
+AFTER_HOURS = "您好,这里是12319城建服务热线。现在是非工作时间,请在提示音后留言,我们将在上班后回电。"
+QUEUE = "operators"
+
+
+def public_url() -> str:
+    """The URL Twilio called: the configured public address behind a TLS-terminating proxy."""
+    base = current_app.config["PUBLIC_URL"] or request.host_url
+    query = request.query_string.decode()
+    return base.rstrip("/") + request.path + (f"?{query}" if query else "")
+
+
+def twilio_signed(view):
+    """Refuse (403) a request without a valid X-Twilio-Signature when Twilio is configured."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if twilio_configured(current_app.config):
+            validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+            signature = request.headers.get("X-Twilio-Signature", "")
+            if not validator.validate(public_url(), request.form.to_dict(), signature):
+                abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def twiml(response: VoiceResponse) -> Response:
+    return Response(str(response), mimetype="application/xml")
+
+
+@bp.post("/voice")
+@twilio_signed
+def voice():
+    form = request.form
+    call = calls.receive(
+        form.get("CallSid", ""),
+        form.get("From", ""),
+        form.get("To", ""),
+        utcnow(),
+        current_app.config["OPERATOR_HOURS"],
+    )
+    db.session.commit()
+    answer = VoiceResponse()
+    if call.in_hours:
+        answer.say(GREETING, language="zh-CN")
+        answer.enqueue(QUEUE)
+    else:
+        answer.say(AFTER_HOURS, language="zh-CN")
+        answer.record(action=url_for("twilio.voice_message"), max_length=120, play_beep=True)
+    return twiml(answer)
+
+
+@bp.post("/voice/message")
+@twilio_signed
+def voice_message():
+    form = request.form
+    calls.take_message(
+        form.get("CallSid", ""),
+        form.get("RecordingUrl", ""),
+        form.get("RecordingSid", ""),
+        utcnow(),
+        current_app.config["VOICEMAIL_CATEGORY"],
+    )
+    db.session.commit()
+    answer = VoiceResponse()
+    answer.say("留言已收到,谢谢,再见。", language="zh-CN")
+    answer.hangup()
+    return twiml(answer)
+
+
+@bp.post("/voice/status")
+@twilio_signed
+def voice_status():
+    form = request.form
+    calls.update_status(
+        form.get("CallSid", ""), form.get("CallStatus", ""), form.get("CallDuration"), utcnow()
+    )
+    db.session.commit()
+    return "", 204

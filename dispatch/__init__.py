@@ -1,0 +1,1 @@
+"""The case flow: intake, lifecycle, routing, calendar, deadlines."""

@@ -1,0 +1,76 @@
+"""The work queues behind the desks: the operator's, the department's, counters."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Case, CaseAssist, Status, User
+from dispatch.cases import WAITING_FOR_REPLY
+
+QUEUE_LIMIT = 100
+
+
+def _cases(query) -> list[Case]:
+    query = query.options(selectinload(Case.category), selectinload(Case.department))
+    return list(db.session.scalars(query.limit(QUEUE_LIMIT)))
+
+
+def department_queues(user: User, now: datetime) -> dict[str, list[Case]]:
+    """新件, 已签收, 一天内到期, 超期, 协办: a handler's department at a glance."""
+    dept = user.department_id
+    lead = select(Case).where(Case.department_id == dept)
+    waiting = lead.where(Case.status.in_((Status.DISPATCHED, Status.ACCEPTED)))
+    assisting = (
+        select(Case)
+        .join(CaseAssist, CaseAssist.case_id == Case.id)
+        .where(CaseAssist.department_id == dept, Case.status.in_(WAITING_FOR_REPLY))
+    )
+    return {
+        "new": _cases(lead.where(Case.status == Status.DISPATCHED).order_by(Case.due_at)),
+        "accepted": _cases(lead.where(Case.status == Status.ACCEPTED).order_by(Case.due_at)),
+        "due_soon": _cases(
+            waiting.where(Case.due_at >= now, Case.due_at < now + timedelta(days=1)).order_by(
+                Case.due_at
+            )
+        ),
+        "overdue": _cases(waiting.where(Case.due_at < now).order_by(Case.due_at)),
+        "cohandled": _cases(assisting.order_by(Case.due_at)),
+    }
+
+
+def operator_queues(now: datetime) -> dict[str, list[Case]]:
+    """待派 undispatched (returned ones first), 待回访 callbacks, escalated, newest."""
+    return {
+        "undispatched": _cases(
+            select(Case)
+            .where(Case.status == Status.REGISTERED)
+            .order_by(Case.return_count.desc(), Case.created_at)
+        ),
+        "callbacks": _cases(
+            select(Case).where(Case.status == Status.REPLIED).order_by(Case.replied_at)
+        ),
+        "escalated": _cases(
+            select(Case)
+            .where(Case.status.in_(WAITING_FOR_REPLY), Case.escalation_level > 0)
+            .order_by(Case.escalation_level.desc(), Case.due_at)
+        ),
+        "recent": _cases(select(Case).order_by(Case.created_at.desc()).limit(30)),
+    }
+
+
+def counters(now: datetime) -> dict[str, int]:
+    """Open cases by status, and those past their deadline."""
+    rows = db.session.execute(
+        select(Case.status, func.count())
+        .where(Case.status.in_(WAITING_FOR_REPLY + (Status.REPLIED,)))
+        .group_by(Case.status)
+    ).all()
+    result = {status: count for status, count in rows}
+    result["overdue"] = db.session.scalar(
+        select(func.count()).where(Case.status.in_(WAITING_FOR_REPLY), Case.due_at < now)
+    )
+    return result

@@ -1,0 +1,172 @@
+"""Departments, categories and users: lookups by code and the admin's changes to them."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Category, Department, Role, User
+from dispatch import phones, settings
+from dispatch.errors import NotFound, ValidationFailed
+from dispatch.fields import FieldErrors, choice, clean_text, text
+
+CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
+
+
+def department_by_code(code: object, field: str = "department") -> Department:
+    """An active department by code; raises ValidationFailed naming `field`."""
+    dept = None
+    if _lookup_code(code):
+        dept = db.session.scalar(select(Department).where(Department.code == code))
+    if dept is None or not dept.active:
+        raise ValidationFailed({field: "unknown department"})
+    return dept
+
+
+def category_by_code(code: object, field: str = "category") -> Category:
+    """An active category by code; raises ValidationFailed naming `field`."""
+    cat = None
+    if _lookup_code(code):
+        cat = db.session.scalar(select(Category).where(Category.code == code))
+    if cat is None or not cat.active:
+        raise ValidationFailed({field: "unknown category"})
+    return cat
+
+
+def _lookup_code(code: object) -> bool:
+    """Only plausible codes reach the database (no NUL bytes, no lone surrogates)."""
+    return isinstance(code, str) and len(code) <= 32 and clean_text(code) is not None
+
+
+def list_departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).order_by(Department.code)))
+
+
+def list_categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.code)))
+
+
+def _code(data: dict, errors: FieldErrors) -> str:
+    code = text(data, "code", errors, required=True, max_length=32)
+    if code and not CODE_PATTERN.match(code):
+        errors.add("code", "use lowercase letters, digits, '-', '_' or '.'")
+    return code
+
+
+def _optional_phone(data: dict, name: str, errors: FieldErrors) -> str | None:
+    raw = text(data, name, errors, max_length=40)
+    if not raw:
+        return None
+    try:
+        return phones.normalize(raw, settings.phone_region())
+    except phones.InvalidPhone:
+        errors.add(name, "not a valid phone number")
+        return None
+
+
+def save_department(data: dict, department: Department | None = None) -> Department:
+    """Create or update a department from form or JSON data; raises ValidationFailed."""
+    errors = FieldErrors()
+    code = _code(data, errors)
+    name = text(data, "name", errors, required=True, max_length=100)
+    name_en = text(data, "name_en", errors, max_length=100)
+    oncall = _optional_phone(data, "oncall_phone", errors)
+    head = _optional_phone(data, "head_phone", errors)
+    clash = db.session.scalar(select(Department).where(Department.code == code))
+    if clash is not None and clash is not department:
+        errors.add("code", "already used")
+    errors.raise_if_any()
+    department = department or Department()
+    department.code, department.name, department.name_en = code, name, name_en
+    department.oncall_phone, department.head_phone = oncall, head
+    department.active = _checked(data, "active")
+    db.session.add(department)
+    db.session.flush()
+    return department
+
+
+def save_category(data: dict, category: Category | None = None) -> Category:
+    """Create or update a category node; raises ValidationFailed."""
+    errors = FieldErrors()
+    code = _code(data, errors)
+    name = text(data, "name", errors, required=True, max_length=100)
+    name_en = text(data, "name_en", errors, max_length=100)
+    parent = _optional_ref(data, "parent", Category, errors)
+    dept = _optional_ref(data, "default_department", Department, errors)
+    clash = db.session.scalar(select(Category).where(Category.code == code))
+    if clash is not None and clash is not category:
+        errors.add("code", "already used")
+    if category is not None and parent is not None and category in parent.path():
+        errors.add("parent", "would make a loop")
+    errors.raise_if_any()
+    category = category or Category()
+    category.code, category.name, category.name_en = code, name, name_en
+    category.parent, category.default_department = parent, dept
+    category.is_emergency = _checked(data, "is_emergency", default=False)
+    category.active = _checked(data, "active")
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def _checked(data: dict, name: str, default: bool = True) -> bool:
+    """A flag from JSON (true/false) or a form (a checkbox, followed by a hidden "0")."""
+    if name not in data:
+        return default
+    return data[name] in (True, "true", "1", "on", "y")
+
+
+def _optional_ref(data: dict, name: str, model: type, errors: FieldErrors):
+    code = data.get(name)
+    if not code:
+        return None
+    found = None
+    if _lookup_code(code):
+        found = db.session.scalar(select(model).where(model.code == code))
+    if found is None:
+        errors.add(name, "unknown code")
+    return found
+
+
+def create_user(data: dict) -> User:
+    """Create a user with a role (a handler needs a department); raises ValidationFailed."""
+    errors = FieldErrors()
+    username = text(data, "username", errors, required=True, max_length=64)
+    display_name = text(data, "display_name", errors, max_length=100)
+    role = choice(data, "role", Role, errors)
+    password = data.get("password") or ""
+    if not isinstance(password, str) or len(password) < 8:
+        errors.add("password", "must be at least 8 characters")
+    dept = _optional_ref(data, "department", Department, errors)
+    if role == Role.HANDLER and dept is None:
+        errors.add("department", "a handler belongs to a department")
+    if (
+        username
+        and "username" not in errors.errors
+        and db.session.scalar(select(User).where(User.username == username))
+    ):
+        errors.add("username", "already used")
+    errors.raise_if_any()
+    user = User(username=username, display_name=display_name or username, role=role)
+    user.department = dept if role == Role.HANDLER else None
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_user_active(username: str, active: bool) -> User:
+    """Enable or disable a login; raises NotFound."""
+    user = None
+    if clean_text(username) is not None:
+        user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user {username}")
+    user.active = active
+    return user
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.role, User.username)))

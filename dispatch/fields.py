@@ -1,0 +1,98 @@
+"""Field checks shared by the services: each returns the clean value or records an error."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dispatch.errors import ValidationFailed
+
+
+class FieldErrors:
+    """Collects field errors and raises them together."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def add(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationFailed(self.errors)
+
+
+def clean_text(value: Any) -> str | None:
+    """None when `value` is not storable text (not a string, NUL, lone surrogates)."""
+    if not isinstance(value, str) or "\x00" in value:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value
+
+
+def text(
+    data: dict,
+    name: str,
+    errors: FieldErrors,
+    *,
+    required: bool = False,
+    max_length: int = 200,
+) -> str:
+    """A text field, stored as given (trimmed at the ends)."""
+    raw = data.get(name)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if required:
+            errors.add(name, "is required")
+        return ""
+    value = clean_text(raw)
+    if value is None:
+        errors.add(name, "must be text")
+        return ""
+    value = value.strip()
+    if len(value) > max_length:
+        errors.add(name, f"must be at most {max_length} characters")
+    return value
+
+
+def choice(data: dict, name: str, options: type, errors: FieldErrors, default=None):
+    """One of an enum's values."""
+    raw = data.get(name, default)
+    if raw is None:
+        errors.add(name, "is required")
+        return None
+    try:
+        return options(raw)
+    except (ValueError, TypeError):
+        errors.add(name, "must be one of " + ", ".join(o.value for o in options))
+        return None
+
+
+def boolean(data: dict, name: str, errors: FieldErrors) -> bool | None:
+    raw = data.get(name)
+    if isinstance(raw, bool):
+        return raw
+    if raw in ("true", "1", "yes"):
+        return True
+    if raw in ("false", "0", "no"):
+        return False
+    errors.add(name, "must be true or false")
+    return None
+
+
+def aware_datetime(data: dict, name: str, errors: FieldErrors) -> datetime | None:
+    raw = data.get(name)
+    if not isinstance(raw, str) or not raw.strip():
+        errors.add(name, "is required (ISO 8601 with offset)")
+        return None
+    try:
+        value = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        errors.add(name, "must be an ISO 8601 time with offset")
+        return None
+    if value.tzinfo is None:
+        errors.add(name, "must have a UTC offset")
+        return None
+    return value

@@ -1,0 +1,90 @@
+"""Registration (登记) of a case from a call, visit, letter, web form, SMS or transfer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.extensions import db
+from app.models import Action, Case, Channel, Priority, Role, Status, User
+from app.models.cases import DESCRIPTION_MAX
+from dispatch import deadlines, directory, lifecycle, numbering, phones, routing, settings
+from dispatch.errors import NotAllowed, ValidationFailed
+from dispatch.fields import FieldErrors, choice, text
+
+INTAKE_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
+
+
+def register_case(data: dict, actor: User | None, now: datetime) -> Case:
+    """Register a case and route it at once when a rule matches.
+
+    Raises ValidationFailed (fields named) or NotAllowed; writes nothing on error.
+    """
+    if actor is not None and actor.role not in INTAKE_ROLES:
+        raise NotAllowed("only operators and supervisors register cases")
+    fields = _validate(data)
+    case = Case(status=Status.REGISTERED, created_at=now, **fields)
+    _set_deadlines(case, now)
+    case.number = numbering.allocate(settings.case_number_prefix(), _local_day(now))
+    db.session.add(case)
+    db.session.flush()
+    lifecycle.record(case, Action.REGISTER, actor, None, now, {"channel": case.channel})
+    decision = routing.pick(case)
+    if decision.department is not None:
+        lifecycle.route(case, decision, now)
+    lifecycle.announce(case, created=True, now=now)
+    return case
+
+
+def _validate(data: object) -> dict:
+    if not isinstance(data, dict):
+        raise ValidationFailed({"body": "must be a JSON object"})
+    errors = FieldErrors()
+    channel = choice(data, "channel", Channel, errors)
+    priority = choice(data, "priority", Priority, errors, default=Priority.NORMAL)
+    phone = _phone(data, errors)
+    fields = {
+        "channel": channel,
+        "priority": priority,
+        "caller_phone": phone,
+        "caller_name": text(data, "caller_name", errors, max_length=100),
+        "description": text(data, "description", errors, required=True, max_length=DESCRIPTION_MAX),
+        "address": text(data, "address", errors, max_length=200),
+        "district": text(data, "district", errors, max_length=50),
+        "external_ref": text(data, "external_ref", errors, max_length=64),
+    }
+    category = None
+    try:
+        category = directory.category_by_code(data.get("category"))
+    except ValidationFailed as exc:
+        for name, message in exc.fields.items():
+            errors.add(name, message if data.get("category") else "is required")
+    errors.raise_if_any()
+    fields["category"] = category
+    if category.is_emergency:
+        fields["priority"] = Priority.EMERGENCY
+    return fields
+
+
+def _phone(data: dict, errors: FieldErrors) -> str:
+    raw = data.get("caller_phone")
+    if raw is None or raw == "":
+        errors.add("caller_phone", "is required")
+        return ""
+    try:
+        return phones.normalize(raw, settings.phone_region())
+    except phones.InvalidPhone:
+        errors.add("caller_phone", "not a valid phone number")
+        return ""
+
+
+def _set_deadlines(case: Case, now: datetime) -> None:
+    due = deadlines.compute(
+        case.channel, case.priority, case.category.is_emergency, now, settings.timezone()
+    )
+    case.due_at, case.onsite_due_at = due.due_at, due.onsite_due_at
+    case.next_escalation_at = due.next_escalation_at
+    case.clock_started_at, case.clock_round = now, 0
+
+
+def _local_day(now: datetime):
+    return now.astimezone(settings.timezone()).date()

@@ -1,0 +1,388 @@
+"""The case lifecycle: the transition table and the actions; the only writer of Case.status.
+
+Every action checks the actor's role and the case's state, changes the case, and writes
+one history event in the caller's transaction; the caller commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.extensions import db
+from app.models import Action, Case, CaseAssist, CaseEvent, Department, Role, Status, User
+from app.models.cases import TEXT_MAX
+from dispatch import deadlines, directory, settings, supervision
+from dispatch.errors import InvalidTransition, NotAllowed, ValidationFailed
+from dispatch.fields import FieldErrors, aware_datetime, boolean, text
+from notifications import events
+
+S, R = Status, Role
+OPEN = frozenset({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.REPLIED})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may take an action, from which states; `lead_only`: a handler of the lead dept."""
+
+    sources: frozenset[Status]
+    roles: frozenset[Role]
+    lead_only: bool = False
+
+
+def _rule(sources, roles, lead_only=False) -> Rule:
+    return Rule(frozenset(sources), frozenset(roles), lead_only)
+
+
+TRANSITIONS: dict[Action, Rule] = {
+    Action.DISPATCH: _rule({S.REGISTERED}, {R.OPERATOR, R.SUPERVISOR}),
+    Action.ACCEPT: _rule({S.DISPATCHED}, {R.HANDLER}, lead_only=True),
+    Action.REPLY: _rule({S.ACCEPTED}, {R.HANDLER}, lead_only=True),
+    Action.RETURN: _rule({S.DISPATCHED, S.ACCEPTED}, {R.HANDLER}, lead_only=True),
+    Action.TRANSFER: _rule({S.ACCEPTED}, {R.HANDLER, R.OPERATOR, R.SUPERVISOR}, lead_only=True),
+    Action.CALLBACK: _rule({S.REPLIED}, {R.OPERATOR, R.SUPERVISOR}),
+    Action.CLOSE: _rule({S.REPLIED}, {R.OPERATOR, R.SUPERVISOR}),
+    Action.REOPEN: _rule({S.REPLIED, S.CLOSED}, {R.SUPERVISOR}),
+    Action.ARCHIVE: _rule({S.CLOSED}, {R.OPERATOR, R.SUPERVISOR}),
+    Action.SUPERVISE: _rule(OPEN, {R.SUPERVISOR}),
+    Action.EXTEND: _rule({S.DISPATCHED, S.ACCEPTED}, {R.HANDLER}, lead_only=True),
+    Action.APPROVE_EXTENSION: _rule({S.DISPATCHED, S.ACCEPTED}, {R.SUPERVISOR}),
+    Action.MARK_DUPLICATE: _rule({S.REGISTERED, S.DISPATCHED}, {R.OPERATOR, R.SUPERVISOR}),
+    Action.ANSWER_ON_CALL: _rule({S.REGISTERED, S.DISPATCHED}, {R.OPERATOR}),
+    Action.ANSWER_NOTICE: _rule(OPEN, {R.HANDLER}, lead_only=True),
+}
+
+STATUS_NAMES = {
+    S.REGISTERED: "registered",
+    S.DISPATCHED: "dispatched",
+    S.ACCEPTED: "accepted",
+    S.REPLIED: "replied",
+    S.CLOSED: "closed",
+    S.ARCHIVED: "archived",
+}
+
+
+def may(case: Case, action: Action, actor: User) -> bool:
+    """True when `actor` may take `action` on `case` now (for showing buttons)."""
+    try:
+        check(case, action, actor)
+    except (InvalidTransition, NotAllowed):
+        return False
+    return True
+
+
+def allowed_actions(case: Case, actor: User) -> list[Action]:
+    return [action for action in TRANSITIONS if may(case, action, actor)]
+
+
+def check(case: Case, action: Action, actor: User) -> None:
+    """Raise InvalidTransition or NotAllowed unless `actor` may take `action` now."""
+    rule = TRANSITIONS[action]
+    if case.status not in rule.sources:
+        raise InvalidTransition(_state_message(case, action), status=case.status)
+    if actor.role not in rule.roles:
+        raise NotAllowed(f"role {actor.role} may not {action.value} a case")
+    if rule.lead_only and actor.role == R.HANDLER and actor.department_id != case.department_id:
+        raise NotAllowed(f"only the lead department may {action.value} this case")
+    if action == Action.APPROVE_EXTENSION and case.extension_until is None:
+        raise InvalidTransition("no extension has been requested")
+    if action == Action.ANSWER_NOTICE and not supervision.open_notices_of(case):
+        raise InvalidTransition("the case has no open supervision notice")
+    if action == Action.EXTEND and case.extension_until is not None:
+        raise InvalidTransition("an extension request is already waiting for approval")
+
+
+def _state_message(case: Case, action: Action) -> str:
+    where = f" to {case.department.name} ({case.department.code})" if case.department else ""
+    if case.status in (S.DISPATCHED, S.ACCEPTED):
+        return f"cannot {action.value}: case {case.number} is already {case.status}{where}"
+    return f"cannot {action.value}: case {case.number} is {case.status}"
+
+
+def record(
+    case: Case,
+    action: Action,
+    actor: User | None,
+    from_status: str | None,
+    now: datetime,
+    data: dict | None = None,
+) -> CaseEvent:
+    """Append one history event for `case`."""
+    event = CaseEvent(
+        case_id=case.id,
+        actor_id=actor.id if actor else None,
+        action=action,
+        from_status=from_status,
+        to_status=case.status,
+        data=data or {},
+        created_at=now,
+    )
+    db.session.add(event)
+    return event
+
+
+def announce(case: Case, *, now: datetime, created: bool = False) -> None:
+    """Queue the live event of this change for after the commit."""
+    rooms = [events.role_room(R.OPERATOR), events.role_room(R.SUPERVISOR)]
+    rooms += [events.department_room(d.id) for d in _departments(case)]
+    payload = {
+        "number": case.number,
+        "status": case.status,
+        "priority": case.priority,
+        "department": case.department.code if case.department else None,
+        "escalation_level": case.escalation_level,
+        "at": now.isoformat(),
+    }
+    name = events.CASE_CREATED if created else events.CASE_UPDATED
+    events.publish(db.session, name, payload, rooms)
+
+
+def _departments(case: Case) -> list[Department]:
+    lead = [case.department] if case.department else []
+    return lead + case.assist_departments
+
+
+def route(case: Case, decision, now: datetime) -> None:
+    """Dispatch a newly registered case as routing decided (no actor: the system)."""
+    _to_department(case, decision.department, decision.assists, now)
+    record(
+        case,
+        Action.DISPATCH,
+        None,
+        S.REGISTERED,
+        now,
+        {
+            "department": decision.department.code,
+            "reason": decision.reason,
+            "rule": decision.rule,
+            "assist": [d.code for d in decision.assists],
+        },
+    )
+
+
+def _to_department(case: Case, dept: Department, assists: list[Department], now: datetime):
+    case.department = dept
+    case.assists = [CaseAssist(department=d) for d in assists if d.id != dept.id]
+    case.status = S.DISPATCHED
+    case.dispatched_at = now
+    case.accepted_at = None
+
+
+def _reschedule_escalation(case: Case, now: datetime) -> None:
+    """After the deadline moved: the next level not yet reached, timed on the new deadline."""
+    deadline = deadlines.escalation_deadline(case.due_at, case.onsite_due_at)
+    step = deadlines.next_escalation(case.escalation_level, case.clock_started_at or now, deadline)
+    case.next_escalation_at = step[1] if step else None
+
+
+def _restart_clock(case: Case, now: datetime) -> None:
+    """A reopened case gets a new deadline and starts again at escalation level 0."""
+    due = deadlines.compute(
+        case.channel, case.priority, case.category.is_emergency, now, settings.timezone()
+    )
+    case.due_at, case.onsite_due_at = due.due_at, due.onsite_due_at
+    case.next_escalation_at = due.next_escalation_at
+    case.escalation_level = 0
+    case.clock_started_at, case.clock_round = now, case.clock_round + 1
+    case.extension_until, case.extension_reason = None, ""
+
+
+# --- the actions: each takes validated params and returns the event data -------------
+
+
+def _dispatch(case, actor, now, params):
+    errors = FieldErrors()
+    dept = _department_field(params, "department", errors)
+    assists = _assist_field(params, errors)
+    errors.raise_if_any()
+    _to_department(case, dept, assists, now)
+    return {"department": dept.code, "assist": [d.code for d in assists]}
+
+
+def _accept(case, actor, now, params):
+    case.status, case.accepted_at = S.ACCEPTED, now
+    return {}
+
+
+def _reply(case, actor, now, params):
+    reply_text = _required_text(params, "text")
+    case.status, case.replied_at, case.reply_text = S.REPLIED, now, reply_text
+    case.next_escalation_at = None  # a reply stops the clock
+    return {"text": reply_text}
+
+
+def _return(case, actor, now, params):
+    reason = _required_text(params, "reason")
+    dept = case.department
+    case.status, case.department, case.assists = S.REGISTERED, None, []
+    case.return_count += 1
+    return {"reason": reason, "department": dept.code if dept else None}
+
+
+def _transfer(case, actor, now, params):
+    errors = FieldErrors()
+    dept = _department_field(params, "department", errors)
+    reason = text(params, "reason", errors, required=True, max_length=TEXT_MAX)
+    if dept is not None and dept.id == case.department_id:
+        errors.add("department", "the case is already with this department")
+    errors.raise_if_any()
+    previous = case.department.code
+    _to_department(case, dept, [], now)
+    return {"from_department": previous, "department": dept.code, "reason": reason}
+
+
+def _callback(case, actor, now, params):
+    errors = FieldErrors()
+    satisfied = boolean(params, "satisfied", errors)
+    note = text(params, "note", errors, max_length=TEXT_MAX)
+    errors.raise_if_any()
+    case.satisfied = satisfied
+    if satisfied:
+        case.status, case.closed_at = S.CLOSED, now
+    else:  # not satisfied: back to the same department with the citizen's words
+        _to_department(case, case.department, case.assist_departments, now)
+        case.replied_at = None
+        _restart_clock(case, now)
+    return {"satisfied": satisfied, "note": note}
+
+
+def _close(case, actor, now, params):
+    errors = FieldErrors()
+    resolution = text(params, "resolution", errors, max_length=TEXT_MAX)
+    errors.raise_if_any()
+    case.status, case.closed_at, case.resolution = S.CLOSED, now, resolution
+    case.next_escalation_at = None
+    return {"resolution": resolution}
+
+
+def _reopen(case, actor, now, params):
+    reason = _required_text(params, "reason")
+    case.closed_at, case.replied_at = None, None
+    if case.department is not None:
+        _to_department(case, case.department, case.assist_departments, now)
+    else:
+        case.status = S.REGISTERED
+    _restart_clock(case, now)
+    return {"reason": reason}
+
+
+def _archive(case, actor, now, params):
+    case.status, case.archived_at = S.ARCHIVED, now
+    return {}
+
+
+def _extend(case, actor, now, params):
+    errors = FieldErrors()
+    until = aware_datetime(params, "until", errors)
+    reason = text(params, "reason", errors, required=True, max_length=TEXT_MAX)
+    if until is not None and until <= max(now, case.due_at or now):
+        errors.add("until", "must be later than the current deadline")
+    errors.raise_if_any()
+    case.extension_until, case.extension_reason = until, reason
+    return {"until": until.isoformat(), "reason": reason}
+
+
+def _approve_extension(case, actor, now, params):
+    previous, case.due_at = case.due_at, case.extension_until
+    _reschedule_escalation(case, now)
+    case.extension_until, case.extension_reason = None, ""
+    return {"from": previous.isoformat() if previous else None, "until": case.due_at.isoformat()}
+
+
+def _mark_duplicate(case, actor, now, params):
+    from dispatch.cases import get_visible
+
+    number = params.get("of")
+    if not isinstance(number, str) or not number.strip():
+        raise ValidationFailed({"of": "is required"})
+    try:
+        original = get_visible(number.strip(), actor)
+    except Exception as exc:
+        raise ValidationFailed({"of": "unknown case"}) from exc
+    if original.id == case.id:
+        raise ValidationFailed({"of": "a case cannot duplicate itself"})
+    case.status, case.closed_at, case.duplicate_of = S.CLOSED, now, original
+    case.next_escalation_at = None
+    return {"of": original.number}
+
+
+def _answer_on_call(case, actor, now, params):
+    answer = _required_text(params, "text")
+    case.status, case.reply_text = S.CLOSED, answer
+    case.replied_at = case.closed_at = now
+    case.next_escalation_at = None
+    return {"text": answer}
+
+
+def _required_text(params: dict, name: str) -> str:
+    errors = FieldErrors()
+    value = text(params, name, errors, required=True, max_length=TEXT_MAX)
+    errors.raise_if_any()
+    return value
+
+
+def _department_field(params: dict, name: str, errors: FieldErrors) -> Department | None:
+    if not params.get(name):
+        errors.add(name, "is required")
+        return None
+    try:
+        return directory.department_by_code(params.get(name), name)
+    except ValidationFailed as exc:
+        errors.add(name, exc.fields[name])
+        return None
+
+
+def _assist_field(params: dict, errors: FieldErrors) -> list[Department]:
+    codes = params.get("assist") or []
+    if isinstance(codes, str):
+        codes = [c for c in codes.replace(",", " ").split() if c]
+    if not isinstance(codes, list):
+        errors.add("assist", "must be a list of department codes")
+        return []
+    found = []
+    for code in codes:
+        try:
+            found.append(directory.department_by_code(code, "assist"))
+        except ValidationFailed:
+            errors.add("assist", f"unknown department {code!r}"[:200])
+    return found
+
+
+HANDLERS: dict[Action, Callable] = {
+    Action.DISPATCH: _dispatch,
+    Action.ACCEPT: _accept,
+    Action.REPLY: _reply,
+    Action.RETURN: _return,
+    Action.TRANSFER: _transfer,
+    Action.CALLBACK: _callback,
+    Action.CLOSE: _close,
+    Action.REOPEN: _reopen,
+    Action.ARCHIVE: _archive,
+    Action.SUPERVISE: supervision.supervise,
+    Action.ANSWER_NOTICE: supervision.answer_notices,
+    Action.EXTEND: _extend,
+    Action.APPROVE_EXTENSION: _approve_extension,
+    Action.MARK_DUPLICATE: _mark_duplicate,
+    Action.ANSWER_ON_CALL: _answer_on_call,
+}
+
+
+def act(case: Case, action: Action, actor: User, now: datetime, params: dict | None = None):
+    """Take `action` on `case` (locked by the caller) and record it.
+
+    Raises InvalidTransition, NotAllowed or ValidationFailed, having changed nothing.
+    """
+    check(case, action, actor)
+    from_status = case.status
+    data = HANDLERS[action](case, actor, now, params or {})
+    record(case, action, actor, from_status, now, data)
+    announce(case, now=now)
+    return case
+
+
+def action_from_name(name: str) -> Action:
+    """The action of that name; raises ValidationFailed for an unknown one."""
+    if name not in {action.value for action in TRANSITIONS}:
+        raise ValidationFailed({"action": "unknown action"})
+    return Action(name)

@@ -1,0 +1,101 @@
+"""Builds the one APScheduler instance: the escalation sweep every interval.
+
+Run exactly one scheduler: inside `hotline serve` on the embedded default, or alone as
+`hotline scheduler` in production. Two by mistake still escalate nothing twice (the sweep's
+row claiming and unique key), but they waste work.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+
+from dispatch import jobs
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB = "escalation-sweep"
+
+
+def _sweep_job(app: Flask) -> None:
+    with app.app_context():
+        try:
+            done = jobs.escalate_due_cases()
+        except Exception:  # the next run tries again; nothing is half-written
+            log.exception("escalation sweep failed")
+            from app.extensions import db
+
+            db.session.rollback()
+            return
+        finally:
+            from app.extensions import db
+
+            db.session.remove()
+        if done:
+            log.info("escalated %d case level(s)", len(done))
+
+
+def _outbox_job(app: Flask) -> None:
+    from app.extensions import db
+    from notifications.gateway import from_config
+
+    with app.app_context():
+        try:
+            jobs.send_outbox(from_config(app.config))
+        except Exception:  # rows stay claimed or pending; the next round picks them up
+            log.exception("sending the SMS outbox failed")
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
+def build(app: Flask, *, blocking: bool = False):
+    """The scheduler with the sweep job; the first run is at once (a catch-up after downtime)."""
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=UTC)
+    scheduler.add_job(
+        _sweep_job,
+        IntervalTrigger(seconds=app.config["SWEEP_INTERVAL_SECONDS"]),
+        args=[app],
+        id=SWEEP_JOB,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        _outbox_job,
+        IntervalTrigger(seconds=app.config["OUTBOX_INTERVAL_SECONDS"]),
+        args=[app],
+        id="send-outbox",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+    _start_clock_watch(scheduler, app.config["SWEEP_INTERVAL_SECONDS"])
+    return scheduler
+
+
+def _start_clock_watch(scheduler, interval: int) -> None:
+    """APScheduler times its runs by the wall clock: when the clock steps back an hour, the
+    next sweep would wait an hour. A watcher on the monotonic clock pulls it back in."""
+
+    def watch() -> None:
+        slack = timedelta(seconds=2 * interval)
+        tick = threading.Event()
+        while True:
+            tick.wait(interval)  # waits on the monotonic clock: wall-clock steps don't matter
+            job = scheduler.get_job(SWEEP_JOB)
+            if job is None or job.next_run_time is None:
+                continue
+            now = datetime.now(UTC)
+            if job.next_run_time - now > slack:
+                log.warning("the clock went back; sweeping now instead of at %s", job.next_run_time)
+                job.modify(next_run_time=now)
+
+    threading.Thread(target=watch, name="sweep-clock-watch", daemon=True).start()

@@ -1,0 +1,19 @@
+"""The hotline's settings as the services need them (time zone, phone region, prefix)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+
+def timezone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def phone_region() -> str:
+    return current_app.config["PHONE_REGION"]
+
+
+def case_number_prefix() -> str:
+    return current_app.config["CASE_NUMBER_PREFIX"]

@@ -1,0 +1,1 @@
+"""Outbound side effects: live events after commit, SMS outbox and gateways."""

@@ -1,0 +1,61 @@
+"""The SMS outbox: queue() writes message rows in the caller's transaction (sending is a
+separate worker's job), at most once per idempotency key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.models import OutboxMessage, OutboxStatus
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str
+    to_phone: str
+    body: str
+    template: str
+    now: datetime
+    case_id: int | None = None
+
+
+def queue(
+    key: str, to_phone: str, body: str, *, template: str, now: datetime, case_id: int | None = None
+) -> bool:
+    """Add a message unless one with this key exists; True when added."""
+    row = _row(Message(key, to_phone, body, template, now, case_id))
+    table = OutboxMessage.__table__
+    stmt = _insert(table).values(row).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return db.session.connection().execute(stmt.returning(table.c.id)).first() is not None
+
+
+def queue_many(messages: list[Message]) -> None:
+    """Add the messages whose keys are new, in one executemany (no per-row round trips)."""
+    if not messages:
+        return
+    table = OutboxMessage.__table__
+    stmt = _insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    db.session.connection().execute(stmt, [_row(m) for m in messages])
+
+
+def _insert(table):
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _row(m: Message) -> dict:
+    return {
+        "idempotency_key": m.key,
+        "case_id": m.case_id,
+        "template": m.template,
+        "to_phone": m.to_phone,
+        "body": m.body,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": m.now,
+        "error": "",
+        "created_at": m.now,
+    }

@@ -1,0 +1,133 @@
+"""Take the README's screenshots: python scripts/screenshots.py (needs Debian's chromium and
+chromium-driver). Runs `hotline serve` on a temporary SQLite database with demo data and a
+few cases, and saves PNGs under docs/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.browser import chromium, log_in  # noqa: E402
+from tests.servers import free_port, wait_until_listening  # noqa: E402
+
+BIN = Path(sys.executable).parent
+OUT = ROOT / "docs" / "screenshots"
+CASES = [  # phone, category, description, address, district
+    (
+        "13812341234",
+        "water.outage",
+        "幸福小区3号楼从昨晚起停水,至今未恢复。",
+        "幸福路18号",
+        "东城区",
+    ),
+    ("13912345678", "gas.leak", "楼道里有很浓的燃气味,请尽快派人。", "和平街6号2单元", "西城区"),
+    ("010-62345678", "roads.pothole", "路口有一个大坑,晚上骑车很危险。", "中山路路口", "南区"),
+    ("13700001111", "heating.cold", "家里暖气不热,室温只有14度。", "阳光花园5栋", "北区"),
+    ("13600002222", "drainage.flooding", "下雨后地下通道积水半米深。", "火车站通道", "东城区"),
+]
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "HOTLINE_DATABASE_URL": f"sqlite:///{tmp}/shots.db",
+            "HOTLINE_SCHEDULER_IN_SERVER": "0",
+            "HOTLINE_REDIS_URL": "",
+        }
+        subprocess.run([BIN / "hotline", "init", "--demo"], env=env, check=True)
+        token = subprocess.run(
+            [BIN / "hotline", "token", "operator1"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        water = subprocess.run(
+            [BIN / "hotline", "token", "water1"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        port = free_port()
+        server = subprocess.Popen(
+            [BIN / "hotline", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until_listening(port)
+            base = f"http://127.0.0.1:{port}"
+            numbers = _cases(base, token, water)
+            subprocess.run(
+                [BIN / "hotline", "sweep", "--now", "2026-12-31T00:00:00+08:00"],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            _shoot(base, numbers)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def _cases(base: str, token: str, water: str) -> list[str]:
+    numbers = []
+    for phone, category, text, address, district in CASES:
+        body = {
+            "channel": "phone",
+            "caller_phone": phone,
+            "caller_name": "张先生",
+            "category": category,
+            "description": text,
+            "address": address,
+            "district": district,
+        }
+        answer = requests.post(
+            base + "/api/v1/cases",
+            json=body,
+            timeout=10,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        numbers.append(answer.json()["number"])
+    handler = {"Authorization": f"Bearer {water}"}
+    requests.post(f"{base}/api/v1/cases/{numbers[0]}/accept", headers=handler, timeout=10)
+    return numbers
+
+
+def _shoot(base: str, numbers: list[str]) -> None:
+    shots = [
+        ("operator1", "/desk/board", "board"),
+        ("operator1", "/cases/new?phone=13812341234", "intake"),
+        ("operator1", f"/cases/{numbers[0]}", "case"),
+        ("operator1", "/cases/", "cases"),
+        ("water1", "/desk/department", "department-desk"),
+        ("supervisor1", "/desk/supervisor", "supervisor-desk"),
+        ("admin", "/admin/categories", "admin-categories"),
+    ]
+    for username, path, name in shots:
+        driver = chromium(1400, 900)
+        try:
+            log_in(driver, base, username)
+            driver.get(base + path)
+            time.sleep(1.0)
+            driver.save_screenshot(str(OUT / f"{name}.png"))
+        finally:
+            driver.quit()
+        print("saved", OUT / f"{name}.png")
+
+
+if __name__ == "__main__":
+    main()

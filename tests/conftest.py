@@ -1,0 +1,131 @@
+"""Fixtures: one migrated database per run (SQLite or PostgreSQL), demo reference data,
+and a clean slate of cases after every test. Tests commit for real."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import delete, select, text
+
+from app import create_app
+from app import demo as demo_data
+from app.auth import issue_token
+from app.extensions import db as _db
+from app.models import (
+    ApiToken,
+    Call,
+    Case,
+    CaseAssist,
+    CaseEscalation,
+    CaseEvent,
+    CaseNumberCounter,
+    OutboxMessage,
+    SupervisionNotice,
+    User,
+)
+from app.sqlite import writing
+from config import TestingConfig
+from tests import dbserver
+
+CASE_TABLES = [
+    Call,
+    OutboxMessage,
+    SupervisionNotice,
+    CaseEscalation,
+    CaseEvent,
+    CaseAssist,
+    Case,
+    CaseNumberCounter,
+    ApiToken,
+]
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    try:
+        url = dbserver.create_database(tmp_path_factory.mktemp("db"))
+    except Exception as exc:  # in CI a missing server is a failure, never a skip
+        pytest.exit(f"test database server unavailable: {exc}", returncode=3)
+    yield url
+    dbserver.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    from flask_migrate import upgrade
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, WTF_CSRF_ENABLED=False)
+    with app.app_context(), writing():
+        upgrade()
+        demo_data.seed()
+        _db.session.commit()
+        app.config["DEMO_USER_IDS"] = set(_db.session.scalars(select(User.id)))
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """The database in an app context; everything a test wrote is removed after it."""
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        _clean(app)
+        _db.session.remove()
+
+
+def _clean(app) -> None:
+    with writing():
+        if _db.engine.dialect.name == "postgresql":
+            names = ", ".join(model.__tablename__ for model in CASE_TABLES)
+            _db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for model in CASE_TABLES:
+                _db.session.execute(delete(model))
+        _db.session.execute(delete(User).where(User.id.not_in(app.config["DEMO_USER_IDS"])))
+        _db.session.commit()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def now():
+    """A fixed Monday morning in Beijing: 2026-11-23 09:00 +08:00."""
+    return datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def user(db):
+    def find(username: str) -> User:
+        return db.session.scalar(select(User).where(User.username == username))
+
+    return find
+
+
+@pytest.fixture
+def auth_header(db, user):
+    """Bearer headers for a demo user, e.g. auth_header('operator1')."""
+    cache: dict[str, dict] = {}
+
+    def header(username: str) -> dict:
+        if username not in cache:
+            with writing():
+                token = issue_token(user(username))
+                db.session.commit()
+            cache[username] = {"Authorization": f"Bearer {token}"}
+        return cache[username]
+
+    return header
+
+
+@pytest.fixture
+def make_case(db, user, now):
+    from tests.factories import case_factory
+
+    return case_factory(user, now)

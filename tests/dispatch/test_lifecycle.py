@@ -1,0 +1,172 @@
+"""Every action from every state for every role: allowed ones succeed and record one event,
+forbidden ones are refused and change nothing. The expected table is written out here, apart
+from the service's own table, so that a change to either is caught."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.models import Action, CaseEvent, Status
+from app.sqlite import writing
+from dispatch import lifecycle
+from dispatch.errors import InvalidTransition, NotAllowed
+
+LEAD, OTHER = "water1", "gas1"
+ACTORS = ["operator1", "supervisor1", "admin", LEAD, OTHER]
+OPEN = ["registered", "dispatched", "accepted", "replied"]
+
+ALLOWED: dict[str, dict[str, set[str]]] = {
+    "dispatch": {"registered": {"operator1", "supervisor1"}},
+    "accept": {"dispatched": {LEAD}},
+    "reply": {"accepted": {LEAD}},
+    "return": {"dispatched": {LEAD}, "accepted": {LEAD}},
+    "transfer": {"accepted": {LEAD, "operator1", "supervisor1"}},
+    "callback": {"replied": {"operator1", "supervisor1"}},
+    "close": {"replied": {"operator1", "supervisor1"}},
+    "reopen": {"replied": {"supervisor1"}, "closed": {"supervisor1"}},
+    "archive": {"closed": {"operator1", "supervisor1"}},
+    "supervise": {state: {"supervisor1"} for state in OPEN},
+    "extend": {"dispatched": {LEAD}, "accepted": {LEAD}},
+    "approve_extension": {"dispatched": {"supervisor1"}, "accepted": {"supervisor1"}},
+    "mark_duplicate": {
+        "registered": {"operator1", "supervisor1"},
+        "dispatched": {"operator1", "supervisor1"},
+    },
+    "answer_on_call": {"registered": {"operator1"}, "dispatched": {"operator1"}},
+    "answer_notice": {state: {LEAD} for state in ["dispatched", "accepted", "replied"]},
+}
+
+TO_STATUS = {
+    "dispatch": "dispatched",
+    "accept": "accepted",
+    "reply": "replied",
+    "return": "registered",
+    "transfer": "dispatched",
+    "callback": "closed",
+    "close": "closed",
+    "reopen": "dispatched",
+    "archive": "archived",
+    "mark_duplicate": "closed",
+    "answer_on_call": "closed",
+}
+
+
+def params_for(action: str, now, original: str) -> dict:
+    return {
+        "dispatch": {"department": "water"},
+        "reply": {"text": "已派人维修,当天恢复"},
+        "return": {"reason": "不属于本单位职责"},
+        "transfer": {"department": "gas", "reason": "燃气管线问题"},
+        "callback": {"satisfied": True, "note": "市民满意"},
+        "reopen": {"reason": "市民反映仍未解决"},
+        "supervise": {"note": "请尽快处理"},
+        "extend": {"until": (now + timedelta(days=10)).isoformat(), "reason": "需要更换主管"},
+        "mark_duplicate": {"of": original},
+        "answer_on_call": {"text": "已在电话中解答"},
+        "answer_notice": {"text": "已加派人手,明日完成"},
+    }.get(action, {})
+
+
+def test_the_expected_table_covers_every_action():
+    assert set(ALLOWED) == {a.value for a in lifecycle.TRANSITIONS}
+    system = {Action.REGISTER, Action.ESCALATE}
+    assert set(ALLOWED) == {a.value for a in Action} - system
+
+
+@pytest.mark.parametrize(
+    "state", ["registered", "dispatched", "accepted", "replied", "closed", "archived"]
+)
+@pytest.mark.parametrize("action", sorted(ALLOWED))
+def test_action_from_state_for_every_role(db, make_case, user, now, action, state):
+    original = make_case("dispatched", description="原始工单").number
+    for username in ACTORS:
+        case = make_case(state)
+        if action == "approve_extension" and state in ("dispatched", "accepted"):
+            with writing():
+                lifecycle.act(case, Action.EXTEND, user(LEAD), now, params_for("extend", now, ""))
+                db.session.commit()
+        if action == "answer_notice" and state in OPEN:
+            with writing():
+                note = {"note": "请说明进展"}
+                lifecycle.act(case, Action.SUPERVISE, user("supervisor1"), now, note)
+                db.session.commit()
+        before_status = case.status
+        before_events = _event_count(db, case.id)
+        allowed = username in ALLOWED[action].get(state, set())
+        with writing():
+            try:
+                lifecycle.act(
+                    case, Action(action), user(username), now, params_for(action, now, original)
+                )
+                db.session.commit()
+                outcome = "done"
+            except (InvalidTransition, NotAllowed):
+                db.session.rollback()
+                outcome = "refused"
+        assert outcome == ("done" if allowed else "refused"), (action, state, username)
+        db.session.refresh(case)
+        if allowed:
+            assert _event_count(db, case.id) == before_events + 1
+            last = db.session.scalars(
+                select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id.desc())
+            ).first()
+            assert last.action == action and last.from_status == before_status
+            assert last.actor.username == username
+            assert case.status == TO_STATUS.get(action, before_status)
+        else:
+            assert _event_count(db, case.id) == before_events
+            assert case.status == before_status
+
+
+def _event_count(db, case_id: int) -> int:
+    return db.session.scalar(select(func.count()).where(CaseEvent.case_id == case_id))
+
+
+def test_not_satisfied_callback_goes_back_to_the_same_department(db, make_case, user, now):
+    case = make_case("replied")
+    later = now + timedelta(days=2)
+    with writing():
+        lifecycle.act(
+            case, Action.CALLBACK, user("operator1"), later, {"satisfied": False, "note": "没修好"}
+        )
+        db.session.commit()
+    assert case.status == Status.DISPATCHED and case.department.code == "water"
+    assert case.satisfied is False and case.replied_at is None
+    assert case.due_at > later and case.escalation_level == 0
+
+
+def test_extension_moves_the_deadline_only_on_approval(db, make_case, user, now):
+    case = make_case("accepted")
+    due = case.due_at
+    until = due + timedelta(days=5)
+    with writing():
+        lifecycle.act(
+            case, Action.EXTEND, user(LEAD), now, {"until": until.isoformat(), "reason": "等材料"}
+        )
+        db.session.commit()
+    assert case.due_at == due and case.extension_until == until
+    with writing():
+        lifecycle.act(case, Action.APPROVE_EXTENSION, user("supervisor1"), now, {})
+        db.session.commit()
+    assert case.due_at == until and case.extension_until is None
+    actions = [e.action for e in case.events]
+    assert actions[-2:] == ["extend", "approve_extension"]
+
+
+def test_return_sends_the_case_back_to_the_dispatch_queue(db, make_case, user, now):
+    case = make_case("dispatched")
+    with writing():
+        lifecycle.act(case, Action.RETURN, user(LEAD), now, {"reason": "非本单位"})
+        db.session.commit()
+    assert case.status == Status.REGISTERED and case.department is None
+    assert case.return_count == 1
+    assert case.events[-1].data == {"reason": "非本单位", "department": "water"}
+
+
+def test_a_refused_action_names_the_department_that_has_the_case(db, make_case, user, now):
+    case = make_case("dispatched")
+    with pytest.raises(InvalidTransition, match="water"):
+        lifecycle.act(case, Action.DISPATCH, user("operator1"), now, {"department": "gas"})

@@ -1,0 +1,78 @@
+"""The scheduler process under libfaketime: the wall clock jumps forward two hours and back
+one; everything due is escalated within an interval or two, nothing twice, and deadlines
+stored in UTC do not move."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app.models import Case, CaseEscalation
+
+LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1")
+HOTLINE = str(Path(sys.executable).with_name("hotline"))
+
+
+def levels(db, case_id: int) -> list[int]:
+    db.session.rollback()
+    query = select(CaseEscalation.level).where(CaseEscalation.case_id == case_id)
+    return sorted(db.session.scalars(query))
+
+
+def wait_until(predicate, seconds: float) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+@pytest.fixture
+def scheduler(app, tmp_path):
+    assert LIBFAKETIME.exists(), "libfaketime is missing: apt-get install faketime"
+    offset_file = tmp_path / "faketime"
+    offset_file.write_text("+0\n")
+    env = {
+        **os.environ,
+        "HOTLINE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "HOTLINE_SWEEP_INTERVAL_SECONDS": "1",
+        "HOTLINE_ENV": "development",
+        "LD_PRELOAD": str(LIBFAKETIME),
+        "FAKETIME_TIMESTAMP_FILE": str(offset_file),
+        "FAKETIME_NO_CACHE": "1",
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+    }
+    process = subprocess.Popen(
+        [HOTLINE, "scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    yield offset_file.write_text
+    process.terminate()
+    process.communicate(timeout=10)
+
+
+def test_clock_jumps_forward_two_hours_and_back_one(db, make_case, scheduler):
+    real = datetime.now(UTC)
+    # An emergency: warning at start + 90 min, overdue at + 2 h, seriously overdue at + 4 h.
+    first = make_case(category="gas.leak", at=real - timedelta(hours=1))
+    due_at = first.due_at
+    time.sleep(2.5)
+    assert levels(db, first.id) == []  # warning comes at real + 30 min
+    scheduler("+2h\n")
+    assert wait_until(lambda: levels(db, first.id) == [1, 2], 5)
+    scheduler("+1h\n")
+    second = make_case(category="gas.leak", at=real - timedelta(minutes=31))  # warning now
+    assert wait_until(lambda: levels(db, second.id) == [1], 6)
+    time.sleep(2)
+    assert levels(db, first.id) == [1, 2] and levels(db, second.id) == [1]
+    db.session.rollback()
+    assert db.session.get(Case, first.id).due_at == due_at
+    total = db.session.scalar(select(func.count()).select_from(CaseEscalation))
+    assert total == 3

@@ -1,0 +1,54 @@
+"""Factories: make_case(**overrides) registers a real case through the intake service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.extensions import db
+from app.models import Action, Case
+from app.sqlite import writing
+from dispatch import intake, lifecycle
+
+DEFAULT_CASE = {
+    "channel": "phone",
+    "caller_phone": "13812341234",
+    "caller_name": "张三",
+    "category": "water.outage",
+    "description": "幸福小区3号楼停水一天了",
+    "address": "幸福路18号",
+    "district": "东城区",
+}
+
+# The actions that bring a freshly routed case to each status, with their actors.
+PATH_TO = {
+    "registered": [],
+    "dispatched": [],
+    "accepted": [("accept", "water1", {})],
+    "replied": [("accept", "water1", {}), ("reply", "water1", {"text": "已修复管道,恢复供水"})],
+    "closed": [
+        ("accept", "water1", {}),
+        ("reply", "water1", {"text": "已修复管道,恢复供水"}),
+        ("callback", "operator1", {"satisfied": True}),
+    ],
+    "archived": [
+        ("accept", "water1", {}),
+        ("reply", "water1", {"text": "已修复管道,恢复供水"}),
+        ("callback", "operator1", {"satisfied": True}),
+        ("archive", "operator1", {}),
+    ],
+}
+
+
+def case_factory(find_user, now: datetime):
+    def make_case(status: str = "dispatched", at: datetime | None = None, **overrides) -> Case:
+        data = {**DEFAULT_CASE, **overrides}
+        if status == "registered":
+            data["category"] = "consult"  # no default department: stays undispatched
+        with writing():
+            case = intake.register_case(data, find_user("operator1"), at or now)
+            for action, username, params in PATH_TO[status]:
+                lifecycle.act(case, Action(action), find_user(username), at or now, params)
+            db.session.commit()
+        return case
+
+    return make_case

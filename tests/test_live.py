@@ -1,0 +1,77 @@
+"""Live events over a real Socket.IO connection: python-socketio clients with different
+roles receive exactly the events they should, and nothing for a rolled-back change."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import socketio
+
+from app.extensions import db as _db
+from app.models import User
+from app.sqlite import writing
+from dispatch import intake
+from tests.livetools import Listener, close_all, live_server, token_for, wait_for
+
+BODY = {
+    "channel": "phone",
+    "caller_phone": "13812341234",
+    "category": "water.outage",
+    "description": "停水",
+}
+
+
+@pytest.fixture(scope="module")
+def server(app):
+    with live_server(app.config["SQLALCHEMY_DATABASE_URI"]) as running:
+        yield running
+
+
+@pytest.fixture
+def token(server, db):
+    return lambda username: token_for(server[0], username)
+
+
+def test_each_role_receives_exactly_its_events(server, token):
+    live_app, url = server
+    listeners = {name: Listener(url, token(name)) for name in ("operator1", "water1", "gas1")}
+    try:
+        http = live_app.test_client()
+        headers = {"Authorization": f"Bearer {token('operator1')}"}
+        number = http.post("/api/v1/cases", json=BODY, headers=headers).json["number"]
+        water = {"Authorization": f"Bearer {token('water1')}"}
+        assert http.post(f"/api/v1/cases/{number}/accept", headers=water).status_code == 200
+        assert wait_for(lambda: len(listeners["operator1"].names(number)) == 2)
+        assert wait_for(lambda: len(listeners["water1"].names(number)) == 2)
+        assert listeners["operator1"].names(number) == ["case.created", "case.updated"]
+        assert listeners["water1"].names(number) == ["case.created", "case.updated"]
+        updated = listeners["water1"].named("case.updated")[0]
+        assert updated["status"] == "accepted" and updated["at"]
+        time.sleep(0.3)
+        assert listeners["gas1"].events == []
+    finally:
+        close_all(listeners.values())
+
+
+def test_a_connection_without_credentials_is_refused(server):
+    _, url = server
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        Listener(url, None)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        Listener(url, "hl_not-a-token")
+
+
+def test_a_rolled_back_change_emits_nothing(server, token, now):
+    live_app, url = server
+    listener = Listener(url, token("operator1"))
+    try:
+        with live_app.app_context(), writing():
+            operator = _db.session.query(User).filter_by(username="operator1").one()
+            case = intake.register_case(dict(BODY), operator, now)
+            assert case.number
+            _db.session.rollback()
+        time.sleep(0.5)
+        assert listener.events == []
+    finally:
+        listener.close()

@@ -1,0 +1,70 @@
+"""In headless Chromium: the operator's live board shows a case created through the API,
+and an incoming call, without a reload (screenshots go to instance/screenshots/)."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.browser import chromium, log_in, screenshot
+from tests.livetools import live_server, token_for
+
+BODY = {
+    "channel": "phone",
+    "caller_phone": "13812341234",
+    "category": "gas.leak",
+    "description": "楼道里有很浓的燃气味",
+    "address": "幸福路18号3单元",
+}
+
+
+@pytest.fixture(scope="module")
+def server(app):
+    config = {"WTF_CSRF_ENABLED": True}
+    with live_server(app.config["SQLALCHEMY_DATABASE_URI"], **config) as running:
+        yield running
+
+
+@pytest.fixture
+def browser():
+    driver = chromium()
+    yield driver
+    driver.quit()
+
+
+def test_the_board_shows_a_new_case_without_a_reload(server, db, browser):
+    live_app, base = server
+    log_in(browser, base, "operator1")
+    wait = WebDriverWait(browser, 15)
+    wait.until(ec.text_to_be_present_in_element((By.ID, "connection"), "●"))
+    marker = browser.execute_script("window.notReloaded = true; return window.notReloaded;")
+    assert marker
+    headers = {"Authorization": f"Bearer {token_for(live_app, 'operator1')}"}
+    created = requests.post(base + "/api/v1/cases", json=BODY, headers=headers, timeout=10)
+    number = created.json()["number"]
+    wait.until(ec.text_to_be_present_in_element((By.ID, "feed"), number))
+    item = browser.find_element(By.CSS_SELECTOR, "#feed li")
+    assert "emergency" in item.get_attribute("class")  # impossible to miss
+    assert browser.execute_script("return window.notReloaded === true;")
+    screenshot(browser, "board-live-case")
+
+
+def test_an_incoming_call_pops_up_with_the_callers_cases(server, db, browser, make_case):
+    live_app, base = server
+    earlier = make_case("dispatched", caller_phone="13912345678")
+    log_in(browser, base, "operator1")
+    wait = WebDriverWait(browser, 15)
+    wait.until(ec.text_to_be_present_in_element((By.ID, "connection"), "●"))
+    call = {"CallSid": "CA" + "9" * 32, "From": "+8613912345678", "To": "+8612319000000"}
+    assert requests.post(base + "/twilio/voice", data=call, timeout=10).status_code == 200
+    wait.until(ec.text_to_be_present_in_element((By.ID, "calls"), earlier.number))
+    link = browser.find_element(By.CSS_SELECTOR, "#calls a.button")
+    assert "phone=%2B8613912345678" in link.get_attribute("href")
+    screenshot(browser, "board-incoming-call")
+    link.click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "caller-history"), earlier.number))
+    assert browser.find_element(By.ID, "caller_phone").get_attribute("value") == "+8613912345678"
+    screenshot(browser, "intake-from-call")
