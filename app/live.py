@@ -1,4 +1,4 @@
-"""Socket.IO namespace /live: authenticate on connect and join the client's rooms; nothing else."""
+"""Socket.IO: the /live namespace (authenticate on connect, join rooms) and the Redis queue."""
 
 from __future__ import annotations
 
