@@ -23,18 +23,18 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import auth, i18n
+    from app import auth, i18n, sqlite
     from app.extensions import csrf, db, migrate, socketio
+    from app.live import RedisQueue
     from config import BASE_DIR
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    sqlite.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
-    from app.live import RedisQueue
-
     redis_url = app.config.get("REDIS_URL")
     socketio.init_app(
         app,
@@ -44,8 +44,6 @@ def _init_extensions(app: Flask) -> None:
     )
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            from app import sqlite
-
             sqlite.configure(db.engine)
 
 

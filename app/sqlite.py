@@ -4,6 +4,12 @@ SQLite serves one writer at a time. A transaction that reads first and writes la
 (BEGIN DEFERRED) can fail at once with "database is locked" when another writer got in
 between, whatever the busy timeout; so every transaction that may write starts with
 BEGIN IMMEDIATE and waits its turn for the write lock instead.
+
+Who is a writer: code inside `writing()` (jobs, CLI commands), and a request whose method
+may write (not GET, HEAD or OPTIONS) until its commit. A request writes in one
+transaction; what it does after the commit (reading to render its answer) begins DEFERRED
+and does not hold the write lock. Code that must write again in the same request wraps
+that write in `writing()`.
 """
 
 from __future__ import annotations
@@ -12,17 +18,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from flask import Flask, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 BUSY_TIMEOUT_MS = 30_000
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 _write_intent: ContextVar[bool] = ContextVar("hotline_write_intent", default=False)
-
-
-def set_write_intent(value: bool) -> None:
-    """Mark the transactions begun from now on, in this context, as writers (or not)."""
-    _write_intent.set(value)
+_request_writes: ContextVar[bool] = ContextVar("hotline_request_writes", default=False)
 
 
 @contextmanager
@@ -33,6 +38,27 @@ def writing() -> Iterator[None]:
         yield
     finally:
         _write_intent.reset(token)
+
+
+def init_app(app: Flask) -> None:
+    """A request that may write (not GET, HEAD or OPTIONS) begins its transactions as a
+    writer, for that request only: the intent never outlives it in a reused thread."""
+
+    @app.before_request
+    def _declare_write_intent() -> None:
+        g.write_intent_token = _request_writes.set(request.method not in SAFE_METHODS)
+
+    @app.teardown_request
+    def _end_write_intent(_error: BaseException | None) -> None:
+        token = g.pop("write_intent_token", None)
+        if token is not None:
+            _request_writes.reset(token)
+
+
+@event.listens_for(Session, "after_commit")
+def _request_write_done(_session: Session) -> None:
+    if _request_writes.get():
+        _request_writes.set(False)
 
 
 def configure(engine: Engine) -> None:
@@ -52,4 +78,5 @@ def configure(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        writer = _write_intent.get() or _request_writes.get()
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")

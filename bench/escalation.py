@@ -14,91 +14,15 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
-import uuid
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
-import psycopg
 from sqlalchemy import text
 
-from app import create_app
-from app import demo as demo_data
 from app.extensions import db
 from app.sqlite import writing
-from config import DevelopmentConfig
+from bench.common import HOTLINE, NOW, generate, make_app, scratch_database, stamp
 from dispatch import escalation, jobs
-
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-HOTLINE = str(Path(sys.executable).with_name("hotline"))
-NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-
-
-def make_app(url: str):
-    from flask_migrate import upgrade
-
-    app = create_app(DevelopmentConfig, SQLALCHEMY_DATABASE_URI=url, SCHEDULER_IN_SERVER=False)
-    with app.app_context(), writing():
-        upgrade()
-        demo_data.seed()
-        db.session.commit()
-    return app
-
-
-def stamp(dialect: str, moment: datetime) -> str:
-    """A time as a SQL literal the way each engine stores the models' UTC times."""
-    if dialect == "postgresql":
-        return f"'{moment.isoformat()}'::timestamptz"
-    return f"'{moment.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
-
-
-def generate(dialect: str, first: int, last: int, open_every: int) -> None:
-    """Cases first..last: every `open_every`-th one open and not yet due, the rest closed."""
-    created = stamp(dialect, NOW - timedelta(days=400))
-    future = stamp(dialect, NOW + timedelta(days=3))
-    due = stamp(dialect, NOW + timedelta(days=4))
-    if dialect == "postgresql":
-        series = f"SELECT g FROM generate_series({first}, {last}) AS g"
-    else:
-        series = (
-            f"WITH RECURSIVE seq(g) AS (SELECT {first} UNION ALL SELECT g + 1 FROM seq "
-            f"WHERE g < {last}) SELECT g FROM seq"
-        )
-    is_open = f"(g % {open_every} = 0)"
-    sql = f"""
-        INSERT INTO cases (number, channel, status, priority, category_id, department_id,
-            caller_phone, caller_name, description, address, district, external_ref,
-            created_at, due_at, escalation_level, clock_round, clock_started_at,
-            next_escalation_at, supervised, return_count, extension_reason, reply_text,
-            resolution)
-        SELECT 'B' || {_pad(dialect, "g", 12)}, 'phone',
-            CASE WHEN {is_open} THEN 'dispatched' ELSE 'closed' END, 'normal',
-            (SELECT id FROM categories WHERE code = 'water.outage'),
-            (SELECT id FROM departments WHERE code = 'water'),
-            '+86138' || {_pad(dialect, "g % 100000000", 8)}, '', '小区停水', '', '东城区', '',
-            {created}, {due}, 0, 0, {created},
-            CASE WHEN {is_open} THEN {future} ELSE NULL END,
-            {_false(dialect)}, 0, '', '', ''
-        FROM ({series}) AS numbers
-    """
-    with writing():
-        db.session.execute(text(sql))
-        db.session.commit()
-    if dialect == "postgresql":
-        db.session.execute(text("ANALYZE cases"))
-        db.session.commit()
-
-
-def _pad(dialect: str, expr: str, width: int) -> str:
-    if dialect == "postgresql":
-        return f"lpad(({expr})::text, {width}, '0')"
-    return f"printf('%0{width}d', {expr})"
-
-
-def _false(dialect: str) -> str:
-    return "false" if dialect == "postgresql" else "0"
 
 
 def timed(fn, repeat: int) -> list[float]:
@@ -229,19 +153,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.stored, args.small, args.backlog = 50_000, 10_000, 3_000
-    engines = args.engines.split(",")
-    if "postgresql" in engines:
-        name = f"hotline_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            run(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", "postgresql", args)
-        finally:
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    if "sqlite" in engines:
-        with tempfile.TemporaryDirectory() as tmp:
-            run(f"sqlite:///{tmp}/bench.db", "sqlite", args)
+    for dialect in args.engines.split(","):
+        with scratch_database(dialect) as url:
+            run(url, dialect, args)
 
 
 if __name__ == "__main__":

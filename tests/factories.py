@@ -44,6 +44,9 @@ def case_factory(find_user, now: datetime):
         data = {**DEFAULT_CASE, **overrides}
         if status == "registered":
             data["category"] = "consult"  # no default department: stays undispatched
+        # End the test's read transaction first: on SQLite a write inside a read begun
+        # before another process wrote fails at once ("database is locked").
+        db.session.commit()
         with writing():
             case = intake.register_case(data, find_user("operator1"), at or now)
             for action, username, params in PATH_TO[status]:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, g
 
 from app import auth
-from app.sqlite import set_write_intent
 from app.web import filters
-
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def register(app: Flask) -> None:
     from app.web import admin, cases, desks, pages, sessions
 
     @app.before_request
-    def _who_and_how():
-        set_write_intent(request.method not in SAFE_METHODS)
+    def _who():
         g.user = auth.session_user()
 
     filters.init_app(app)

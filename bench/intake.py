@@ -1,0 +1,266 @@
+"""python -m bench.intake: POST /api/v1/cases from 32 clients for 60 s over 1,000,000 stored cases.
+
+For PostgreSQL and for SQLite, in one run:
+- the intake API (phone normalisation, routing, deadline, case + history + SMS receipt in one
+  transaction) served by several gunicorn worker processes, as in production: several
+  writer processes on SQLite. Prints cases per second, p50/p99 latency and errors, and
+  counts "database is locked" in the answers and in the servers' log;
+- the baseline: a raw single-row INSERT-and-commit loop on the same `cases` table through
+  the bare driver, and the ratio of the two;
+- a check that every case answered with 201 is stored, under a number of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+import aiohttp
+import psycopg
+from sqlalchemy import text
+
+from app import auth
+from app.extensions import db
+from app.models import Category, User
+from app.sqlite import writing
+from bench.common import NOW, generate, make_app, scratch_database, stamp
+from tests.servers import free_port, wait_until_listening
+
+LOCKED = "database is locked"
+CHANNELS = ["phone", "phone", "phone", "web", "visit", "letter"]
+DESCRIPTIONS = [
+    "小区从早上开始停水，至今没有通知何时恢复",
+    "楼道里有很重的燃气味，请尽快派人查看",
+    "路口井盖缺失，夜间行人容易掉落",
+    "暖气不热，室温只有十四度",
+    "物业乱收停车费，业主多次反映无果",
+    "雨后地下通道积水严重，车辆无法通行",
+]
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    numbers: list[str] = field(default_factory=list)
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def case_body(rng: random.Random, categories: list[str]) -> dict:
+    return {
+        "channel": rng.choice(CHANNELS),
+        "caller_phone": f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
+        "caller_name": rng.choice(["王先生", "李女士", ""]),
+        "category": rng.choice(categories),
+        "description": rng.choice(DESCRIPTIONS),
+        "address": f"东城区和平路{rng.randrange(1, 300)}号",
+        "district": rng.choice(["东城区", "西城区", "南湖区"]),
+    }
+
+
+async def client(
+    session: aiohttp.ClientSession,
+    url: str,
+    categories: list[str],
+    until: float,
+    tally: Tally | None,
+    seed: int,
+) -> None:
+    rng = random.Random(seed)
+    while time.monotonic() < until:
+        started = time.perf_counter()
+        try:
+            async with session.post(url, json=case_body(rng, categories)) as answer:
+                body = await answer.text()
+                status = answer.status
+        except aiohttp.ClientError as exc:
+            status, body = 0, repr(exc)
+        if tally is None:
+            continue
+        if status == 201:
+            tally.latencies.append((time.perf_counter() - started) * 1000)
+            tally.numbers.append(json.loads(body)["number"])
+        else:
+            tally.error(LOCKED if LOCKED in body else f"HTTP {status}")
+
+
+async def drive(base: str, token: str, categories: list[str], clients: int, seconds: float):
+    connector = aiohttp.TCPConnector(limit=clients)
+    headers = {"Authorization": f"Bearer {token}"}
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(
+        base_url=base, headers=headers, connector=connector, timeout=timeout
+    ) as session:
+        warm = time.monotonic() + 3
+        await asyncio.gather(
+            *(client(session, "/api/v1/cases", categories, warm, None, i) for i in range(clients))
+        )
+        tally = Tally()
+        started = time.monotonic()
+        until = started + seconds
+        await asyncio.gather(
+            *(
+                client(session, "/api/v1/cases", categories, until, tally, 1000 + i)
+                for i in range(clients)
+            )
+        )
+        return tally, time.monotonic() - started
+
+
+def serve(url: str, workers: int, threads: int, log_path: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "HOTLINE_DATABASE_URL": url,
+        "HOTLINE_ENV": "development",
+        "HOTLINE_SCHEDULER_IN_SERVER": "0",
+        "HOTLINE_REDIS_URL": "",
+    }
+    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads)]
+    command += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "app.wsgi:app"]
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+    wait_until_listening(port, 60)
+    return process, f"http://127.0.0.1:{port}"
+
+
+def raw_insert_loop(url: str, dialect: str, seconds: float) -> list[float]:
+    """Single-row INSERT and COMMIT on `cases` through the bare driver, one connection."""
+    created = stamp(dialect, NOW)
+    sql = (
+        "INSERT INTO cases (number, channel, status, priority, category_id, department_id,"
+        " caller_phone, caller_name, description, address, district, external_ref,"
+        " created_at, escalation_level, clock_round, supervised, return_count,"
+        " extension_reason, reply_text, resolution)"
+        " VALUES ({p}, 'phone', 'dispatched', 'normal', {p}, {p}, {p}, '', {p}, '', '', '',"
+        f" {created}, 0, 0, {'false' if dialect == 'postgresql' else '0'}, 0, '', '', '')"
+    )
+    with db.engine.connect() as conn:
+        category, department = conn.execute(
+            text("SELECT id, default_department_id FROM categories WHERE code = 'water.outage'")
+        ).one()
+    if dialect == "postgresql":
+        conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))
+        sql = sql.format(p="%s")
+    else:
+        # The same settings the application uses (app/sqlite.py): WAL, synchronous=NORMAL.
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA busy_timeout = 30000")
+        sql = sql.format(p="?")
+    samples, n, until = [], 0, time.monotonic() + seconds
+    try:
+        while time.monotonic() < until:
+            n += 1
+            started = time.perf_counter()
+            if dialect == "sqlite":
+                conn.execute("BEGIN IMMEDIATE")
+            conn.execute(sql, (f"X{n:012d}", category, department, "+8613800000000", "停水"))
+            conn.commit() if dialect == "postgresql" else conn.execute("COMMIT")
+            samples.append((time.perf_counter() - started) * 1000)
+    finally:
+        conn.close()
+    return samples
+
+
+def run(url: str, dialect: str, args: argparse.Namespace) -> None:
+    app = make_app(url)
+    with app.app_context():
+        started = time.perf_counter()
+        generate(dialect, 1, args.stored, open_every=5, history=True)
+        print(f"{dialect}: {args.stored:,} stored cases generated in ", end="")
+        print(f"{time.perf_counter() - started:.0f} s")
+        with writing():
+            operator = db.session.scalar(db.select(User).filter_by(username="operator1"))
+            token = auth.issue_token(operator)
+            db.session.commit()
+        categories = [
+            c.code for c in db.session.scalars(db.select(Category)) if c.default_department_id
+        ]
+        stored_before = db.session.scalar(text("SELECT count(*) FROM cases"))
+        db.session.remove()
+
+        with tempfile.NamedTemporaryFile(suffix=".log", delete=False) as log:
+            log_path = log.name
+        server, base = serve(url, args.workers, args.threads, log_path)
+        try:
+            tally, elapsed = asyncio.run(drive(base, token, categories, args.clients, args.seconds))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        with open(log_path, encoding="utf-8", errors="replace") as log:
+            locked_in_log = log.read().count(LOCKED)
+        os.unlink(log_path)
+
+        stored_after = db.session.scalar(text("SELECT count(*) FROM cases"))
+        acknowledged = set(tally.numbers)
+        found = set(
+            db.session.scalars(
+                text("SELECT number FROM cases WHERE id > :last"), {"last": stored_before}
+            )
+        )
+        db.session.remove()
+
+        rate = len(tally.latencies) / elapsed
+        p50, p99 = statistics.median(tally.latencies), percentile(tally.latencies, 0.99)
+        errors = sum(tally.errors.values())
+        print(
+            f"  intake API, {args.clients} clients, {args.workers} worker processes x "
+            f"{args.threads} threads, {elapsed:.0f} s: {rate:,.0f} cases/s, "
+            f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {errors} errors {tally.errors or ''}"
+        )
+        print(f"  '{LOCKED}': {tally.errors.get(LOCKED, 0)} answers, {locked_in_log} log lines")
+        print(
+            f"  stored: {len(acknowledged):,} acknowledged with 201, "
+            f"{len(acknowledged & found):,} of them found, "
+            f"{stored_after - stored_before - len(acknowledged):,} rows unaccounted for"
+        )
+
+        raw = raw_insert_loop(url, dialect, args.raw_seconds)
+        raw_rate = len(raw) / args.raw_seconds
+        print(
+            f"  baseline, raw single-row INSERT+COMMIT loop: {raw_rate:,.0f} rows/s, "
+            f"p50 {statistics.median(raw):.2f} ms, p99 {percentile(raw, 0.99):.2f} ms"
+        )
+        print(f"  intake API / raw insert: {rate / raw_rate:.2f}x the rows per second")
+        db.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stored", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--raw-seconds", type=float, default=10)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=12, help="threads per worker")
+    parser.add_argument("--engines", default="postgresql,sqlite")
+    parser.add_argument("--quick", action="store_true", help="10,000 stored, 10 s")
+    args = parser.parse_args()
+    if args.quick:
+        args.stored, args.seconds, args.raw_seconds = 10_000, 10, 3
+    for dialect in args.engines.split(","):
+        with scratch_database(dialect) as url:
+            run(url, dialect, args)
+
+
+if __name__ == "__main__":
+    main()
