@@ -28,7 +28,9 @@ def twilio_configured(config: dict) -> bool:
 class Config:
     SECRET_KEY = os.environ.get("HOTLINE_SECRET_KEY", "dev-only-change-me")
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("HOTLINE_DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No ping before every checkout (it cost a round trip per request): a connection that
+    # a database restart broke fails one request with 503 and the pool then renews itself.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": False}
     REDIS_URL = os.environ.get("HOTLINE_REDIS_URL") or None
     # Empty: the address the request came to (fine without a proxy in front).
     PUBLIC_URL = os.environ.get("HOTLINE_PUBLIC_URL", "")

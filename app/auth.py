@@ -8,7 +8,8 @@ from functools import wraps
 
 from flask import Flask, abort, g, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db, login_manager
 from app.models import ApiToken, Role, User
@@ -36,13 +37,17 @@ def issue_token(user: User) -> str:
     return token
 
 
+# Built once: every API request runs it, and a reused statement skips building and keying.
+_TOKEN_BY_HASH = (
+    select(ApiToken)
+    .options(joinedload(ApiToken.user))
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+)
+
+
 def user_for_token(token: str) -> User | None:
     """The active user that holds this (unrevoked) token."""
-    row = db.session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
-        )
-    )
+    row = db.session.scalar(_TOKEN_BY_HASH, {"token_hash": hash_token(token)})
     if row is None or not row.user.active:
         return None
     return row.user

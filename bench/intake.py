@@ -37,6 +37,7 @@ from bench.common import NOW, generate, make_app, scratch_database, stamp
 from tests.servers import free_port, wait_until_listening
 
 LOCKED = "database is locked"
+MOBILE_PREFIXES = ["38", "39", "50", "58", "86", "88", "77"]
 CHANNELS = ["phone", "phone", "phone", "web", "visit", "letter"]
 DESCRIPTIONS = [
     "小区从早上开始停水，至今没有通知何时恢复",
@@ -66,7 +67,7 @@ def percentile(samples: list[float], fraction: float) -> float:
 def case_body(rng: random.Random, categories: list[str]) -> dict:
     return {
         "channel": rng.choice(CHANNELS),
-        "caller_phone": f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
+        "caller_phone": f"1{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**8):08d}",
         "caller_name": rng.choice(["王先生", "李女士", ""]),
         "category": rng.choice(categories),
         "description": rng.choice(DESCRIPTIONS),
@@ -77,55 +78,68 @@ def case_body(rng: random.Random, categories: list[str]) -> dict:
 
 async def client(
     session: aiohttp.ClientSession,
-    url: str,
     categories: list[str],
     until: float,
-    tally: Tally | None,
+    tally: Tally,
     seed: int,
+    timed: bool = True,
 ) -> None:
     rng = random.Random(seed)
     while time.monotonic() < until:
         started = time.perf_counter()
         try:
-            async with session.post(url, json=case_body(rng, categories)) as answer:
+            async with session.post("/api/v1/cases", json=case_body(rng, categories)) as answer:
                 body = await answer.text()
                 status = answer.status
         except aiohttp.ClientError as exc:
             status, body = 0, repr(exc)
-        if tally is None:
-            continue
         if status == 201:
-            tally.latencies.append((time.perf_counter() - started) * 1000)
             tally.numbers.append(json.loads(body)["number"])
+            if timed:
+                tally.latencies.append((time.perf_counter() - started) * 1000)
         else:
             tally.error(LOCKED if LOCKED in body else f"HTTP {status}")
 
 
-async def drive(base: str, token: str, categories: list[str], clients: int, seconds: float):
-    connector = aiohttp.TCPConnector(limit=clients)
+async def drive(
+    bases: list[str], token: str, categories: list[str], clients: int, seconds: float
+) -> tuple[Tally, Tally, float]:
+    """Client i talks to server i mod N, as a load balancer would spread them."""
     headers = {"Authorization": f"Bearer {token}"}
     timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(
-        base_url=base, headers=headers, connector=connector, timeout=timeout
-    ) as session:
-        warm = time.monotonic() + 3
-        await asyncio.gather(
-            *(client(session, "/api/v1/cases", categories, warm, None, i) for i in range(clients))
+    sessions = [
+        aiohttp.ClientSession(
+            base_url=base,
+            headers=headers,
+            connector=aiohttp.TCPConnector(limit=clients),
+            timeout=timeout,
         )
-        tally = Tally()
+        for base in bases
+    ]
+    try:
+        warm_up, tally = Tally(), Tally()
+        rounds = [(warm_up, time.monotonic() + 3, False), (tally, None, True)]
         started = time.monotonic()
-        until = started + seconds
-        await asyncio.gather(
-            *(
-                client(session, "/api/v1/cases", categories, until, tally, 1000 + i)
-                for i in range(clients)
+        for into, until, timed in rounds:
+            if until is None:
+                started = time.monotonic()
+                until = started + seconds
+            await asyncio.gather(
+                *(
+                    client(sessions[i % len(sessions)], categories, until, into, i, timed)
+                    for i in range(clients)
+                )
             )
-        )
-        return tally, time.monotonic() - started
+        return warm_up, tally, time.monotonic() - started
+    finally:
+        for session in sessions:
+            await session.close()
 
 
-def serve(url: str, workers: int, threads: int, log_path: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
+def serve(
+    url: str, servers: int, threads: int, log_path: str
+) -> tuple[list[subprocess.Popen], list[str]]:
+    """`servers` gunicorn processes (one worker, `threads` threads each), as in production."""
     env = {
         **os.environ,
         "HOTLINE_DATABASE_URL": url,
@@ -133,12 +147,17 @@ def serve(url: str, workers: int, threads: int, log_path: str) -> tuple[subproce
         "HOTLINE_SCHEDULER_IN_SERVER": "0",
         "HOTLINE_REDIS_URL": "",
     }
-    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads)]
-    command += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "app.wsgi:app"]
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
-    wait_until_listening(port, 60)
-    return process, f"http://127.0.0.1:{port}"
+    processes, ports = [], []
+    with open(log_path, "a") as log:
+        for _ in range(servers):
+            port = free_port()
+            command = [sys.executable, "-m", "gunicorn", "-w", "1", "--threads", str(threads)]
+            command += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "app.wsgi:app"]
+            processes.append(subprocess.Popen(command, env=env, stdout=log, stderr=log))
+            ports.append(port)
+    for port in ports:
+        wait_until_listening(port, 60)
+    return processes, [f"http://127.0.0.1:{port}" for port in ports]
 
 
 def raw_insert_loop(url: str, dialect: str, seconds: float) -> list[float]:
@@ -200,18 +219,22 @@ def run(url: str, dialect: str, args: argparse.Namespace) -> None:
 
         with tempfile.NamedTemporaryFile(suffix=".log", delete=False) as log:
             log_path = log.name
-        server, base = serve(url, args.workers, args.threads, log_path)
+        processes, bases = serve(url, args.servers, args.threads, log_path)
         try:
-            tally, elapsed = asyncio.run(drive(base, token, categories, args.clients, args.seconds))
+            warm_up, tally, elapsed = asyncio.run(
+                drive(bases, token, categories, args.clients, args.seconds)
+            )
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.wait(timeout=30)
         with open(log_path, encoding="utf-8", errors="replace") as log:
             locked_in_log = log.read().count(LOCKED)
         os.unlink(log_path)
 
         stored_after = db.session.scalar(text("SELECT count(*) FROM cases"))
-        acknowledged = set(tally.numbers)
+        acknowledged = set(warm_up.numbers) | set(tally.numbers)
         found = set(
             db.session.scalars(
                 text("SELECT number FROM cases WHERE id > :last"), {"last": stored_before}
@@ -223,13 +246,13 @@ def run(url: str, dialect: str, args: argparse.Namespace) -> None:
         p50, p99 = statistics.median(tally.latencies), percentile(tally.latencies, 0.99)
         errors = sum(tally.errors.values())
         print(
-            f"  intake API, {args.clients} clients, {args.workers} worker processes x "
+            f"  intake API, {args.clients} clients, {args.servers} server processes x "
             f"{args.threads} threads, {elapsed:.0f} s: {rate:,.0f} cases/s, "
             f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {errors} errors {tally.errors or ''}"
         )
         print(f"  '{LOCKED}': {tally.errors.get(LOCKED, 0)} answers, {locked_in_log} log lines")
         print(
-            f"  stored: {len(acknowledged):,} acknowledged with 201, "
+            f"  stored: {len(acknowledged):,} acknowledged with 201 (warm-up included), "
             f"{len(acknowledged & found):,} of them found, "
             f"{stored_after - stored_before - len(acknowledged):,} rows unaccounted for"
         )
@@ -250,7 +273,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--raw-seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--servers", type=int, default=3, help="server processes")
     parser.add_argument("--threads", type=int, default=12, help="threads per worker")
     parser.add_argument("--engines", default="postgresql,sqlite")
     parser.add_argument("--quick", action="store_true", help="10,000 stored, 10 s")

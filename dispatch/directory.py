@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Category, Department, Role, User
@@ -25,11 +26,19 @@ def department_by_code(code: object, field: str = "department") -> Department:
     return dept
 
 
+# Built once: every intake runs it, and a reused statement skips building and keying.
+_CATEGORY_BY_CODE = (
+    select(Category)
+    .options(joinedload(Category.default_department))
+    .where(Category.code == bindparam("code"))
+)
+
+
 def category_by_code(code: object, field: str = "category") -> Category:
     """An active category by code; raises ValidationFailed naming `field`."""
     cat = None
     if _lookup_code(code):
-        cat = db.session.scalar(select(Category).where(Category.code == code))
+        cat = db.session.scalar(_CATEGORY_BY_CODE, {"code": code})
     if cat is None or not cat.active:
         raise ValidationFailed({field: "unknown category"})
     return cat

@@ -24,13 +24,13 @@ def register_case(data: dict, actor: User | None, now: datetime) -> Case:
     fields = _validate(data)
     case = Case(status=Status.REGISTERED, created_at=now, **fields)
     _set_deadlines(case, now)
+    decision = routing.pick(case)  # before the case joins the session: no early flush
     case.number = numbering.allocate(settings.case_number_prefix(), _local_day(now))
     db.session.add(case)
-    db.session.flush()
     lifecycle.record(case, Action.REGISTER, actor, None, now, {"channel": case.channel})
-    decision = routing.pick(case)
     if decision.department is not None:
         lifecycle.route(case, decision, now)
+    db.session.flush()  # the case, as routed, and its history in one flush: ids from here on
     lifecycle.announce(case, created=True, now=now)
     return case
 

@@ -110,7 +110,7 @@ def record(
 ) -> CaseEvent:
     """Append one history event for `case`."""
     event = CaseEvent(
-        case_id=case.id,
+        case=case,  # a new case gets its id when both are flushed
         actor_id=actor.id if actor else None,
         action=action,
         from_status=from_status,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
@@ -11,21 +12,33 @@ from app.models import CaseNumberCounter
 
 
 def allocate(prefix: str, day: date) -> str:
-    """Take the next number of the day in the caller's transaction (an atomic upsert).
+    """Take the next number of the day (an atomic upsert of the day's counter row).
 
-    On PostgreSQL the counter row stays locked until the transaction ends, so intakes of
-    the same day queue for a moment instead of colliding; a rolled-back intake leaves a gap.
+    On PostgreSQL the upsert runs on its own, in autocommit, so concurrent intakes hold
+    the day's counter row for that one statement, not for their whole transaction; an
+    intake that then fails leaves a gap, which numbering tolerates.
+    On SQLite writers take turns anyway; the counter is bumped in the caller's transaction.
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
+    bind = {"prefix": prefix, "day": day}
+    engine = db.session.get_bind()
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            value = connection.execute(_NEXT_VALUE["postgresql"], bind).scalar_one()
+    else:
+        value = db.session.execute(_NEXT_VALUE["sqlite"], bind).scalar_one()
+    return f"{prefix}{day:%Y%m%d}{value:05d}"
+
+
+def _next_value(insert):
+    return (
         insert(CaseNumberCounter)
-        .values(prefix=prefix, day=day, last_value=1)
+        .values(prefix=bindparam("prefix"), day=bindparam("day"), last_value=1)
         .on_conflict_do_update(
             index_elements=["prefix", "day"],
             set_={"last_value": CaseNumberCounter.last_value + 1},
         )
         .returning(CaseNumberCounter.last_value)
     )
-    value = db.session.execute(stmt).scalar_one()
-    return f"{prefix}{day:%Y%m%d}{value:05d}"
+
+
+_NEXT_VALUE = {"postgresql": _next_value(postgresql.insert), "sqlite": _next_value(sqlite.insert)}

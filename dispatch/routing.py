@@ -18,8 +18,10 @@ class Decision:
 
 def pick(case: Case) -> Decision:
     """The routing decision for `case`; a decision without department leaves it undispatched."""
-    for node in reversed(case.category.path()):
+    node = case.category
+    while node is not None:  # the nearest node up the tree that names a department
         dept = node.default_department
         if dept is not None and dept.active:
             return Decision(dept, [], f"default department of category {node.code}", None)
+        node = node.parent
     return Decision(None, [], "no rule and no default department")

@@ -1,13 +1,18 @@
-"""SQLite writers: a request that wrote leaves no write intent behind in its thread."""
+"""SQLite writers: several processes take turns, and a request that wrote leaves no write
+intent behind in its thread."""
 
 from __future__ import annotations
 
 import sqlite3
+from functools import partial
 
 import pytest
+import requests
 from sqlalchemy import func, select
 
 from app.models import Case
+from tests.livetools import at_once, token_for
+from tests.servers import hotline_server
 
 BODY = {
     "channel": "phone",
@@ -37,3 +42,20 @@ def test_a_read_after_a_write_request_does_not_hold_the_write_lock(
         other.execute("ROLLBACK")
     finally:
         other.close()
+
+
+def test_several_writer_processes_take_turns_without_locked_errors(app, db, sqlite_path):
+    """Two server processes, forty intakes released at once: every one is stored."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    headers = {"Authorization": f"Bearer {token_for(app, 'operator1')}"}
+    with hotline_server(url) as a, hotline_server(url) as b:
+
+        def post(base: str) -> requests.Response:
+            return requests.post(base + "/api/v1/cases", json=BODY, headers=headers, timeout=60)
+
+        answers = at_once([partial(post, (a, b)[n % 2]) for n in range(40)])
+    assert [answer.status_code for answer in answers] == [201] * 40, answers[0].text
+    numbers = {answer.json()["number"] for answer in answers}
+    assert len(numbers) == 40
+    db.session.rollback()
+    assert set(db.session.scalars(select(Case.number))) == numbers

@@ -15,8 +15,9 @@ from dispatch.errors import ValidationFailed
 @bp.post("/cases")
 def create_case():
     case = intake.register_case(json_body(), g.user, utcnow())
+    answer = case_json(case, g.user)  # from the flushed case: no reads after the commit
     db.session.commit()
-    return case_json(case, g.user), 201
+    return answer, 201
 
 
 @bp.get("/cases")

@@ -3,8 +3,6 @@ collide, and of fifty dispatches or transfers of one case exactly one wins."""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import pytest
@@ -12,7 +10,7 @@ import requests
 from sqlalchemy import func, select
 
 from app.models import Case, CaseEvent
-from tests.livetools import live_server, token_for
+from tests.livetools import at_once, live_server, token_for
 
 THREADS = 50
 DEPARTMENTS = [
@@ -31,18 +29,6 @@ DEPARTMENTS = [
 def server(app):
     with live_server(app.config["SQLALCHEMY_DATABASE_URI"]) as running:
         yield running
-
-
-def at_once(calls) -> list[requests.Response]:
-    """Run the calls in threads released together by a barrier."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait()
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def test_fifty_concurrent_intakes_get_fifty_distinct_numbers(server, db):
