@@ -274,7 +274,7 @@ def main() -> None:
     parser.add_argument("--raw-seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--servers", type=int, default=3, help="server processes")
-    parser.add_argument("--threads", type=int, default=12, help="threads per worker")
+    parser.add_argument("--threads", type=int, default=4, help="threads per server process")
     parser.add_argument("--engines", default="postgresql,sqlite")
     parser.add_argument("--quick", action="store_true", help="10,000 stored, 10 s")
     args = parser.parse_args()
