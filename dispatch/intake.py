@@ -10,12 +10,14 @@ from app.models.cases import DESCRIPTION_MAX
 from dispatch import deadlines, directory, lifecycle, numbering, phones, routing, settings
 from dispatch.errors import NotAllowed, ValidationFailed
 from dispatch.fields import FieldErrors, choice, text
+from notifications import citizen
 
 INTAKE_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 
 
-def register_case(data: dict, actor: User | None, now: datetime) -> Case:
-    """Register a case and route it at once when a rule matches.
+def register_case(data: dict, actor: User | None, now: datetime, *, route: bool = True) -> Case:
+    """Register a case and route it at once when a rule matches (`route=False`: it waits
+    for an operator).
 
     Raises ValidationFailed (fields named) or NotAllowed; writes nothing on error.
     """
@@ -24,13 +26,14 @@ def register_case(data: dict, actor: User | None, now: datetime) -> Case:
     fields = _validate(data)
     case = Case(status=Status.REGISTERED, created_at=now, **fields)
     _set_deadlines(case, now)
-    decision = routing.pick(case)  # before the case joins the session: no early flush
+    decision = routing.pick(case) if route else None  # before the case joins the session
     case.number = numbering.allocate(settings.case_number_prefix(), _local_day(now))
     db.session.add(case)
     lifecycle.record(case, Action.REGISTER, actor, None, now, {"channel": case.channel})
-    if decision.department is not None:
+    if decision is not None and decision.department is not None:
         lifecycle.route(case, decision, now)
     db.session.flush()  # the case, as routed, and its history in one flush: ids from here on
+    citizen.after_change(case, Action.REGISTER, now)
     lifecycle.announce(case, created=True, now=now)
     return case
 

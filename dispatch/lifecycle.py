@@ -16,7 +16,7 @@ from app.models.cases import TEXT_MAX
 from dispatch import deadlines, directory, settings, supervision
 from dispatch.errors import InvalidTransition, NotAllowed, ValidationFailed
 from dispatch.fields import FieldErrors, aware_datetime, boolean, text
-from notifications import events
+from notifications import citizen, events
 
 S, R = Status, Role
 OPEN = frozenset({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.REPLIED})
@@ -377,6 +377,7 @@ def act(case: Case, action: Action, actor: User, now: datetime, params: dict | N
     from_status = case.status
     data = HANDLERS[action](case, actor, now, params or {})
     record(case, action, actor, from_status, now, data)
+    citizen.after_change(case, action, now)
     announce(case, now=now)
     return case
 

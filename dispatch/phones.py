@@ -67,3 +67,15 @@ def mask(e164: str) -> str:
 def last4(e164: str) -> str:
     """The last four digits, for the public lookup."""
     return e164[-4:] if e164 else ""
+
+
+SMS_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def can_receive_sms(e164: str) -> bool:
+    """True for a mobile number (a fixed line cannot take a text message)."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return False
+    return phonenumbers.number_type(number) in SMS_TYPES

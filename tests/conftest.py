@@ -20,7 +20,12 @@ from app.models import (
     CaseEscalation,
     CaseEvent,
     CaseNumberCounter,
+    InboundSms,
     OutboxMessage,
+    SmsOptOut,
+    SmsSenderPace,
+    SmsStatusCallback,
+    SmsTemplate,
     SupervisionNotice,
     User,
 )
@@ -30,6 +35,11 @@ from tests import dbserver
 
 CASE_TABLES = [
     Call,
+    InboundSms,
+    SmsStatusCallback,
+    SmsOptOut,
+    SmsTemplate,
+    SmsSenderPace,
     OutboxMessage,
     SupervisionNotice,
     CaseEscalation,

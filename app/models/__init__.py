@@ -15,7 +15,14 @@ from app.models.enums import (
     Status,
 )
 from app.models.escalations import CaseEscalation, SupervisionNotice
-from app.models.outbox import OutboxMessage
+from app.models.outbox import (
+    InboundSms,
+    OutboxMessage,
+    SmsOptOut,
+    SmsSenderPace,
+    SmsStatusCallback,
+    SmsTemplate,
+)
 from app.models.users import ApiToken, User
 
 __all__ = [
@@ -31,7 +38,12 @@ __all__ = [
     "Channel",
     "Department",
     "NoticeStatus",
+    "InboundSms",
     "OutboxMessage",
+    "SmsOptOut",
+    "SmsSenderPace",
+    "SmsStatusCallback",
+    "SmsTemplate",
     "OutboxStatus",
     "Priority",
     "Role",
