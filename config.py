@@ -47,6 +47,14 @@ class Config:
     OPERATOR_HOURS = os.environ.get("HOTLINE_OPERATOR_HOURS", "08:00-22:00")
     VOICEMAIL_CATEGORY = os.environ.get("HOTLINE_VOICEMAIL_CATEGORY", "consult")
     OUTBOX_INTERVAL_SECONDS = int(os.environ.get("HOTLINE_OUTBOX_INTERVAL_SECONDS", "5"))
+    # Messages a second per sender number, shared by all outbox workers (a Twilio long code
+    # sends one a second), and how many sends one worker keeps in flight.
+    SMS_RATE_PER_SECOND = float(os.environ.get("HOTLINE_SMS_RATE_PER_SECOND", "1"))
+    SMS_CONCURRENCY = int(os.environ.get("HOTLINE_SMS_CONCURRENCY", "8"))
+    # A message left "sending" this long by a worker that stopped is looked up at Twilio.
+    SMS_STALE_SECONDS = int(os.environ.get("HOTLINE_SMS_STALE_SECONDS", "120"))
+    SMS_CATEGORY = os.environ.get("HOTLINE_SMS_CATEGORY", "consult")  # texts from new senders
+    REWORK_LIMIT = int(os.environ.get("HOTLINE_REWORK_LIMIT", "2"))
     SWEEP_BATCH = int(os.environ.get("HOTLINE_SWEEP_BATCH", "2000"))
     # The embedded default runs the scheduler inside `hotline serve`.
     SCHEDULER_IN_SERVER = os.environ.get("HOTLINE_SCHEDULER_IN_SERVER", "1") == "1"
@@ -71,6 +79,7 @@ class TestingConfig(Config):
         os.environ.get("HOTLINE_TEST_DATABASE_URL") or "sqlite:///:memory:"
     )
     SCHEDULER_IN_SERVER = False
+    SMS_RATE_PER_SECOND = 1000.0  # tests pace their own sends when they check the rate
 
 
 class ProductionConfig(Config):

@@ -99,17 +99,28 @@ def sweep_command(at: str | None) -> None:
 
 
 @click.command("send-sms")
+@click.option("--loop", is_flag=True, help="Keep sending as messages come due, until stopped.")
+@click.option("--poll", default=1.0, show_default=True, help="Seconds between rounds with --loop.")
 @with_appcontext
-def send_sms_command() -> None:
-    """Send what is due in the SMS outbox once and print the tally."""
+def send_sms_command(loop: bool, poll: float) -> None:
+    """Send what is due in the SMS outbox and print the tally (an outbox worker: run as many
+    as needed; together they keep each sender number's rate)."""
+    import time
+
     from dispatch import jobs
     from notifications.gateway import from_config
 
-    tally = jobs.send_outbox(from_config(current_app.config))
-    click.echo(
-        f"sent {tally.sent}, recovered {tally.recovered}, retrying {tally.retried}, "
-        f"failed {tally.failed}"
-    )
+    gateway = from_config(current_app.config)
+    while True:
+        tally = jobs.send_outbox(gateway)
+        if tally.handled or not loop:
+            click.echo(
+                f"sent {tally.sent}, recovered {tally.recovered}, retrying {tally.retried}, "
+                f"failed {tally.failed}, cancelled {tally.cancelled}"
+            )
+        if not loop:
+            return
+        time.sleep(poll)
 
 
 @click.group("user")

@@ -1,5 +1,6 @@
-"""Twilio webhooks: voice calls and their status; every request's signature is checked
-when Twilio is configured. Handlers parse, check, call one service, commit, answer."""
+"""Twilio webhooks: voice calls and their status, incoming texts and the delivery reports of
+the texts we sent; every request's signature is checked when Twilio is configured.
+Handlers parse, check, call one service, commit, answer."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from app.extensions import csrf, db
 from app.models import utcnow
 from config import twilio_configured
 from dispatch import calls
+from notifications import delivery, inbound
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 csrf.exempt(bp)
@@ -44,7 +47,7 @@ def twilio_signed(view):
     return wrapped
 
 
-def twiml(response: VoiceResponse) -> Response:
+def twiml(response: VoiceResponse | MessagingResponse) -> Response:
     return Response(str(response), mimetype="application/xml")
 
 
@@ -95,5 +98,36 @@ def voice_status():
     calls.update_status(
         form.get("CallSid", ""), form.get("CallStatus", ""), form.get("CallDuration"), utcnow()
     )
+    db.session.commit()
+    return "", 204
+
+
+@bp.post("/sms")
+@twilio_signed
+def sms():
+    """An incoming text: handled once per MessageSid; the answer is always an empty TwiML
+    (anything we say back goes through the outbox)."""
+    form = request.form
+    sid = form.get("MessageSid", "") or form.get("SmsSid", "")
+    if not sid:
+        return {"error": {"code": "invalid", "message": "MessageSid is required"}}, 400
+    inbound.receive(sid, form.get("From", ""), form.get("Body", ""), utcnow())
+    db.session.commit()
+    return twiml(MessagingResponse())
+
+
+@bp.post("/sms/status")
+@twilio_signed
+def sms_status():
+    form = request.form
+    try:
+        delivery.record_status(
+            form.get("MessageSid", "") or form.get("SmsSid", ""),
+            form.get("MessageStatus", "") or form.get("SmsStatus", ""),
+            form.get("ErrorCode", ""),
+            utcnow(),
+        )
+    except ValueError as exc:
+        return {"error": {"code": "invalid", "message": str(exc)}}, 400
     db.session.commit()
     return "", 204

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
@@ -11,8 +14,11 @@ from app.models import utcnow
 from app.sqlite import writing
 from dispatch import escalation
 from notifications import delivery
-from notifications.delivery import Round
+from notifications.delivery import Claimed, Round
 from notifications.gateway import SmsGateway
+
+log = logging.getLogger(__name__)
+OUTBOX_BATCH = 100
 
 
 def escalate_due_cases(now: datetime | None = None) -> list[escalation.Escalated]:
@@ -27,16 +33,65 @@ def escalate_due_cases(now: datetime | None = None) -> list[escalation.Escalated
                 return done
 
 
-def send_outbox(gateway: SmsGateway, now: datetime | None = None, limit: int = 100) -> Round:
-    """Send what is due in the SMS outbox: the claim commits before any send, then one
-    transaction a message, so that a crash at any point sends nothing twice."""
+def send_outbox(gateway: SmsGateway, now: datetime | None = None, budget: float = 60.0) -> Round:
+    """Send what is due in the SMS outbox, round after round until nothing is due (or the
+    sender is booked ahead by other workers) or `budget` seconds have passed.
+
+    Each round's claim commits before any send; sends run on SMS_CONCURRENCY threads, each
+    at its booked slot of the sender's pace, and each outcome is its own transaction, so
+    that a crash at any point sends nothing twice.
+    """
+    app = current_app._get_current_object()
+    config = app.config
+    sender = getattr(gateway, "from_number", "console")
+    stale = timedelta(seconds=config["SMS_STALE_SECONDS"])
+    callback = _status_callback()
     tally = Round()
-    with writing():
-        ids = delivery.claim(now or utcnow(), limit)
-        db.session.commit()
-        for message_id in ids:
-            delivery.deliver(message_id, gateway, now or utcnow(), _status_callback(), tally)
-            db.session.commit()
+    until = time.monotonic() + budget
+    with ThreadPoolExecutor(max_workers=config["SMS_CONCURRENCY"]) as pool:
+        while time.monotonic() < until:
+            cancelled = tally.cancelled
+            with writing():
+                claimed = delivery.claim(
+                    now or utcnow(),
+                    OUTBOX_BATCH,
+                    sender=sender,
+                    rate=config["SMS_RATE_PER_SECOND"],
+                    stale=stale,
+                    tally=tally,
+                )
+                db.session.commit()
+            if not claimed:
+                if tally.cancelled > cancelled:  # withheld ones only: look again
+                    continue
+                break
+            rounds = pool.map(lambda m: _send_one(app, m, gateway, now, callback), claimed)
+            for one in rounds:
+                tally.add(one)
+    return tally
+
+
+def _send_one(app, message: Claimed, gateway: SmsGateway, now, callback) -> Round:
+    """Wait for the message's slot, check it is still ours, send, record the outcome."""
+    tally = Round()
+    with app.app_context():
+        try:
+            wait = (message.slot - datetime.now(UTC)).total_seconds()
+            if wait > 0:
+                time.sleep(wait)
+            ours = delivery.still_ours(message)
+            db.session.rollback()  # end the read before the network call
+            if not ours:
+                return tally
+            outcome = delivery.attempt(message, gateway, callback)
+            with writing():
+                delivery.settle(message, outcome, now or utcnow(), tally)
+                db.session.commit()
+        except Exception:  # the row stays "sending": looked up at the provider, never resent
+            log.exception("recording SMS %s failed", message.id)
+            db.session.rollback()
+        finally:
+            db.session.remove()
     return tally
 
 

@@ -125,7 +125,7 @@ def record(
 def announce(case: Case, *, now: datetime, created: bool = False) -> None:
     """Queue the live event of this change for after the commit."""
     rooms = [events.role_room(R.OPERATOR), events.role_room(R.SUPERVISOR)]
-    rooms += [events.department_room(d.id) for d in _departments(case)]
+    rooms += [events.department_room(d.id) for d in departments_of(case)]
     payload = {
         "number": case.number,
         "status": case.status,
@@ -138,7 +138,7 @@ def announce(case: Case, *, now: datetime, created: bool = False) -> None:
     events.publish(db.session, name, payload, rooms)
 
 
-def _departments(case: Case) -> list[Department]:
+def departments_of(case: Case) -> list[Department]:
     lead = [case.department] if case.department else []
     return lead + case.assist_departments
 
@@ -237,14 +237,45 @@ def _callback(case, actor, now, params):
     satisfied = boolean(params, "satisfied", errors)
     note = text(params, "note", errors, max_length=TEXT_MAX)
     errors.raise_if_any()
+    return _settle(case, satisfied, now, {"satisfied": satisfied, "note": note})
+
+
+def _settle(case: Case, satisfied: bool, now: datetime, data: dict) -> dict:
+    """The callback's outcome: satisfied closes; not satisfied sends the case back to its
+    department for rework (重办) with a new deadline, unless it has already been reworked
+    as often as the policy allows, when it closes as not satisfied."""
     case.satisfied = satisfied
-    if satisfied:
+    if satisfied or case.clock_round >= settings.rework_limit():
         case.status, case.closed_at = S.CLOSED, now
-    else:  # not satisfied: back to the same department with the citizen's words
+        case.next_escalation_at = None
+        if not satisfied:
+            data["rework_limit_reached"] = True
+    else:  # back to the same department with the citizen's words
         _to_department(case, case.department, case.assist_departments, now)
         case.replied_at = None
         _restart_clock(case, now)
-    return {"satisfied": satisfied, "note": note}
+        data["rework"] = True
+    return data
+
+
+def citizen_callback(case: Case, level: str, note: str, now: datetime, via: str) -> Case:
+    """回访 answered by the citizen (an SMS reply to the satisfaction question): `level` is
+    satisfied, basically_satisfied or not_satisfied. The case must be awaiting its callback
+    (replied) and locked by the caller."""
+    if case.status != S.REPLIED:
+        raise InvalidTransition(f"case {case.number} is not awaiting a callback")
+    from_status = case.status
+    satisfied = level != "not_satisfied"
+    data = _settle(case, satisfied, now, {"satisfied": satisfied, "level": level, "note": note})
+    record(case, Action.CALLBACK, None, from_status, now, {**data, "via": via})
+    announce(case, now=now)
+    return case
+
+
+def follow_up(case: Case, text_: str, now: datetime, via: str) -> CaseEvent:
+    """市民补充: the caller adds to an open case (status unchanged)."""
+    event = record(case, Action.FOLLOW_UP, None, case.status, now, {"text": text_, "via": via})
+    return event
 
 
 def _close(case, actor, now, params):

@@ -17,3 +17,8 @@ def phone_region() -> str:
 
 def case_number_prefix() -> str:
     return current_app.config["CASE_NUMBER_PREFIX"]
+
+
+def rework_limit() -> int:
+    """How many times a case goes back for rework (重办) when the citizen is not satisfied."""
+    return current_app.config["REWORK_LIMIT"]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
-from app.models import OutboxMessage, OutboxStatus
+from app.models import OutboxMessage, OutboxStatus, SmsOptOut, SmsSenderPace, SmsStatusCallback
 from notifications.gateway import Rejected, SmsGateway, Unknown
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ MAX_ATTEMPTS = 6
 FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
 STALE_SENDING = timedelta(minutes=2)
+HORIZON = timedelta(seconds=5)  # how far ahead a worker books the sender's send slots
 UNKNOWN = "unknown:"
 
 
@@ -33,6 +35,36 @@ class Round:
     retried: int = 0
     failed: int = 0
     recovered: int = 0
+    cancelled: int = 0
+
+    def add(self, other: Round) -> None:
+        for name in ("sent", "retried", "failed", "recovered", "cancelled"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retried + self.failed + self.recovered + self.cancelled
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A message this worker took: what it needs to send it without the database."""
+
+    id: int
+    to_phone: str
+    body: str
+    created_at: datetime
+    claimed_at: datetime
+    slot: datetime  # not sent before this moment (the sender's pace)
+    look_up_first: bool  # it may have gone out already: ask the provider before sending
+
+
+@dataclass(frozen=True)
+class Outcome:
+    sid: str | None = None  # the provider took it (or had taken it: `found`)
+    found: bool = False
+    rejected: str | None = None  # the provider answered and did not take it
+    unknown: str | None = None  # no answer: it may have gone out
 
 
 def backoff(attempts: int) -> timedelta:
@@ -40,9 +72,27 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-def claim(now: datetime, limit: int) -> list[int]:
-    """Take due messages for this worker (SKIP LOCKED on PostgreSQL); the caller commits."""
-    stale = now - STALE_SENDING
+def claim(
+    now: datetime,
+    limit: int,
+    *,
+    sender: str = "default",
+    rate: float = 1000.0,
+    stale: timedelta = STALE_SENDING,
+    wall: datetime | None = None,
+    tally: Round | None = None,
+) -> list[Claimed]:
+    """Take due messages for this worker (SKIP LOCKED on PostgreSQL) and book their send
+    slots on the sender's shared pace; the caller commits before sending anything.
+
+    Nothing is claimed while the sender is booked more than HORIZON ahead by other workers,
+    so that a claimed message is sent long before it could look abandoned (`stale`).
+    """
+    wall = wall or datetime.now(UTC)
+    pace = _pace(sender, wall)
+    if pace.next_slot_at - wall > HORIZON:
+        return []
+    limit = max(1, min(limit, int(rate * HORIZON.total_seconds())))
     query = (
         select(OutboxMessage)
         .where(
@@ -50,59 +100,175 @@ def claim(now: datetime, limit: int) -> list[int]:
                 (OutboxMessage.status == OutboxStatus.PENDING)
                 & (OutboxMessage.next_attempt_at <= now),
                 (OutboxMessage.status == OutboxStatus.SENDING)
-                & (OutboxMessage.claimed_at <= stale),
+                & (OutboxMessage.claimed_at <= now - stale),
             )
         )
-        .order_by(OutboxMessage.next_attempt_at)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     rows = db.session.scalars(query).all()
+    blocked = _opted_out({row.to_phone for row in rows})
+    interval = timedelta(seconds=1 / rate)
+    slot = max(pace.next_slot_at, wall)
+    claimed = []
     for row in rows:
+        if row.to_phone in blocked and row.status == OutboxStatus.PENDING:
+            row.status, row.error = OutboxStatus.CANCELLED, "the number opted out (退订)"
+            if tally is not None:
+                tally.cancelled += 1
+            continue
         row.attempts += 1
-        if row.status == OutboxStatus.SENDING and not row.error.startswith(
-            UNKNOWN
-        ):  # its worker died before recording the answer
+        if row.status == OutboxStatus.SENDING and not row.error.startswith(UNKNOWN):
             row.error = f"{UNKNOWN} the sending worker stopped before recording the answer"
         row.status, row.claimed_at = OutboxStatus.SENDING, now
-    return [row.id for row in rows]
+        look_up = row.error.startswith(UNKNOWN)
+        claimed.append(Claimed(row.id, row.to_phone, row.body, row.created_at, now, slot, look_up))
+        slot += interval
+    pace.next_slot_at = slot
+    return claimed
 
 
-def deliver(
-    message_id: int, gateway: SmsGateway, now: datetime, callback: str | None, tally: Round
-) -> None:
-    """Send one claimed message (a row in "sending") and record the outcome; the caller
-    commits (one message a transaction)."""
-    row = db.session.get(OutboxMessage, message_id)
-    if row.error.startswith(UNKNOWN):
+def attempt(message: Claimed, gateway: SmsGateway, callback: str | None) -> Outcome:
+    """Send one claimed message, or find it at the provider first; no database here."""
+    if message.look_up_first:
+        since = message.created_at - timedelta(minutes=5)
         try:
-            found = gateway.find_sent(row.to_phone, row.body, row.created_at - timedelta(minutes=5))
-        except Exception:  # cannot tell: do not send now; it is looked up again later
-            log.warning("could not look message %s up at the provider", row.id)
-            tally.retried += 1
-            return
+            found = gateway.find_sent(message.to_phone, message.body, since)
+        except Exception as exc:  # cannot tell: do not send now; looked up again later
+            return Outcome(unknown=f"{UNKNOWN} lookup failed: {type(exc).__name__}")
         if found:
-            _mark_sent(row, found, now)
-            tally.recovered += 1
-            return
+            return Outcome(sid=found, found=True)
     try:
-        sid = gateway.send(row.to_phone, row.body, callback)
+        return Outcome(sid=gateway.send(message.to_phone, message.body, callback))
     except Rejected as exc:
-        _retry_or_fail(row, str(exc), now, tally)
-    except Unknown as exc:  # stays "sending": looked up at the provider before any resend
-        row.error = f"{UNKNOWN} {exc}"[:1000]
+        return Outcome(rejected=str(exc))
+    except Unknown as exc:
+        return Outcome(unknown=f"{UNKNOWN} {exc}")
+
+
+def still_ours(message: Claimed) -> bool:
+    """True while the row is the one this worker claimed (no other worker took it over)."""
+    row = db.session.get(OutboxMessage, message.id, populate_existing=True)
+    if row is None or row.status != OutboxStatus.SENDING:
+        return False
+    return row.claimed_at == message.claimed_at
+
+
+def settle(message: Claimed, outcome: Outcome, now: datetime, tally: Round) -> None:
+    """Record what the attempt gave (the caller commits; one message a transaction)."""
+    row = db.session.get(OutboxMessage, message.id, with_for_update=True, populate_existing=True)
+    if row is None or row.status != OutboxStatus.SENDING:
+        return
+    if outcome.sid:
+        _mark_sent(row, outcome.sid, now)
+        if outcome.found:
+            tally.recovered += 1
+        else:
+            tally.sent += 1
+    elif outcome.rejected is not None:
+        _retry_or_fail(row, outcome.rejected, now, tally)
+    else:  # stays "sending": looked up at the provider before any resend
+        row.error = (outcome.unknown or UNKNOWN)[:1000]
         if row.attempts >= MAX_ATTEMPTS:
             row.status = OutboxStatus.FAILED
             tally.failed += 1
         else:
             tally.retried += 1
-    else:
-        _mark_sent(row, sid, now)
-        tally.sent += 1
+
+
+def _pace(sender: str, wall: datetime) -> SmsSenderPace:
+    """The sender's pace row, locked for this transaction (created on first use)."""
+    table = SmsSenderPace.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(table)
+        .values(sender=sender, next_slot_at=wall)
+        .on_conflict_do_nothing(index_elements=["sender"])
+    )
+    return db.session.get(SmsSenderPace, sender, with_for_update=True, populate_existing=True)
+
+
+def _opted_out(phones: set[str]) -> set[str]:
+    if not phones:
+        return set()
+    return set(db.session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(phones))))
 
 
 def _mark_sent(row: OutboxMessage, sid: str, now: datetime) -> None:
     row.status, row.provider_sid, row.sent_at, row.error = OutboxStatus.SENT, sid, now, ""
+    early = db.session.scalars(
+        select(SmsStatusCallback)
+        .where(SmsStatusCallback.provider_sid == sid)
+        .order_by(SmsStatusCallback.id)
+    )
+    for report in early:  # a delivery report that came before the send's answer was stored
+        _apply(row, report.status, report.error_code)
+
+
+# Twilio's message statuses in the order they happen; a report never moves a message back.
+PROGRESS = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 0,
+    "sending": 1,
+    "sent": 2,
+    "delivered": 3,
+    "undelivered": 3,
+    "failed": 3,
+    "read": 4,
+}
+OUR_STATUS = {
+    "sent": OutboxStatus.SENT,
+    "delivered": OutboxStatus.DELIVERED,
+    "read": OutboxStatus.DELIVERED,
+    "undelivered": OutboxStatus.UNDELIVERED,
+    "failed": OutboxStatus.UNDELIVERED,
+}
+_RANK = {
+    OutboxStatus.SENT: 2,
+    OutboxStatus.DELIVERED: 3,
+    OutboxStatus.UNDELIVERED: 3,
+}
+
+
+def record_status(sid: str, status: str, error_code: str, now: datetime) -> OutboxMessage | None:
+    """Keep one delivery report from Twilio and move its message forward (never back):
+    reports may repeat, come out of order, or come before the send's answer was stored."""
+    status, error_code = (status or "").strip().lower()[:16], (error_code or "").strip()[:16]
+    if not sid or status not in PROGRESS:
+        raise ValueError("a delivery report needs MessageSid and a known MessageStatus")
+    report = SmsStatusCallback(provider_sid=sid[:64], status=status, error_code=error_code)
+    report.received_at = now
+    db.session.add(report)
+    row = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.provider_sid == sid).with_for_update()
+    ).first()
+    if row is not None:
+        _apply(row, status, error_code)
+    return row
+
+
+def _apply(row: OutboxMessage, status: str, error_code: str) -> None:
+    ours = OUR_STATUS.get(status)
+    if ours is None or row.status not in _RANK:
+        return
+    if PROGRESS[status] > _RANK[row.status]:
+        row.status = ours
+        if ours == OutboxStatus.UNDELIVERED:
+            row.error = f"Twilio {status}" + (f", error {error_code}" if error_code else "")
+
+
+def history(row: OutboxMessage) -> list[SmsStatusCallback]:
+    """The delivery reports of a message, as they came."""
+    if not row.provider_sid:
+        return []
+    return db.session.scalars(
+        select(SmsStatusCallback)
+        .where(SmsStatusCallback.provider_sid == row.provider_sid)
+        .order_by(SmsStatusCallback.id)
+    ).all()
 
 
 def _retry_or_fail(row: OutboxMessage, error: str, now: datetime, tally: Round) -> None:

@@ -104,6 +104,7 @@ def from_config(config: dict) -> SmsGateway:
             config["TWILIO_AUTH_TOKEN"],
             config["TWILIO_FROM_NUMBER"],
             config.get("TWILIO_BASE_URL"),
+            config.get("TWILIO_TIMEOUT_SECONDS", 10.0),
         )
     return _console
 

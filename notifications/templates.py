@@ -166,9 +166,14 @@ def check(name: str, body: str) -> str:
     return body
 
 
+def forget() -> None:
+    """Read the wording from the database again at the next message."""
+    global _loaded_at
+    _loaded_at = float("-inf")
+
+
 def save(name: str, body: str, now: datetime) -> SmsTemplate:
     """Store an administrator's wording (validated); the caller commits."""
-    global _loaded_at
     body = check(name, body)
     row = db.session.get(SmsTemplate, name)
     if row is None:
@@ -176,14 +181,13 @@ def save(name: str, body: str, now: datetime) -> SmsTemplate:
         db.session.add(row)
     else:
         row.body, row.updated_at = body, now
-    _loaded_at = float("-inf")
+    forget()
     return row
 
 
 def reset(name: str) -> None:
     """Go back to the built-in wording; the caller commits."""
-    global _loaded_at
     row = db.session.get(SmsTemplate, name)
     if row is not None:
         db.session.delete(row)
-    _loaded_at = float("-inf")
+    forget()

@@ -31,6 +31,7 @@ from app.models import (
 )
 from app.sqlite import writing
 from config import TestingConfig
+from notifications import templates
 from tests import dbserver
 
 CASE_TABLES = [
@@ -97,6 +98,7 @@ def _clean(app) -> None:
                 _db.session.execute(delete(model))
         _db.session.execute(delete(User).where(User.id.not_in(app.config["DEMO_USER_IDS"])))
         _db.session.commit()
+    templates.forget()
 
 
 @pytest.fixture
