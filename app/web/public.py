@@ -45,7 +45,7 @@ def track():
     except NotFound:
         message = _("No case matches this number and these digits. Please check both.")
         return _track_page(form, not_found=message, status=404)
-    return _track_page({"number": found.number}, case=found)
+    return _track_page({}, case=found)
 
 
 @bp.route("/report", methods=["GET", "POST"])

@@ -266,3 +266,10 @@ def test_limits_are_shared_through_redis_when_it_is_configured():
 def test_a_limit_that_is_not_a_rate_is_refused_at_startup():
     with pytest.raises(ValueError, match="HOTLINE_TRACK_RATE_LIMIT"):
         PublicLimits("memory://", {"TRACK_RATE_LIMIT": "ten a minute"})
+
+
+def test_the_pages_stay_up_when_the_limits_storage_does_not_answer(caplog):
+    down = PublicLimits("redis://127.0.0.1:1/0", {"TRACK_RATE_LIMIT": "1 per minute"})
+    for _ in range(3):
+        down.hit("TRACK_RATE_LIMIT", "192.0.2.1")  # no exception: not limited
+    assert "rate limit storage unavailable" in caplog.text
