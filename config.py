@@ -58,6 +58,17 @@ class Config:
     SWEEP_BATCH = int(os.environ.get("HOTLINE_SWEEP_BATCH", "2000"))
     # The embedded default runs the scheduler inside `hotline serve`.
     SCHEDULER_IN_SERVER = os.environ.get("HOTLINE_SCHEDULER_IN_SERVER", "1") == "1"
+    # Behind N reverse proxies, trust the last N X-Forwarded-For/-Proto/-Host values
+    # (werkzeug's ProxyFix); 0 means clients connect directly and those headers are ignored.
+    TRUSTED_PROXIES = int(os.environ.get("HOTLINE_TRUSTED_PROXIES", "0"))
+    # Rate limits of the citizens' public pages ("N per minute|hour|day"): status lookups
+    # (page and API together) per client address, web reports per address and per phone.
+    TRACK_RATE_LIMIT = os.environ.get("HOTLINE_TRACK_RATE_LIMIT", "10 per minute")
+    REPORT_RATE_LIMIT = os.environ.get("HOTLINE_REPORT_RATE_LIMIT", "20 per hour")
+    REPORT_PHONE_RATE_LIMIT = os.environ.get("HOTLINE_REPORT_PHONE_RATE_LIMIT", "5 per hour")
+    # Where the counts live; empty: Redis at HOTLINE_REDIS_URL when set (shared by all
+    # processes), else this process's memory.
+    RATELIMIT_STORAGE_URL = os.environ.get("HOTLINE_RATELIMIT_STORAGE_URL", "")
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = TIMEZONE
     LANGUAGES = ("zh_CN", "en")
@@ -80,6 +91,8 @@ class TestingConfig(Config):
     )
     SCHEDULER_IN_SERVER = False
     SMS_RATE_PER_SECOND = 1000.0  # tests pace their own sends when they check the rate
+    # Tests share one app: limits counted in its memory are cleared between tests.
+    RATELIMIT_STORAGE_URL = "memory://"
 
 
 class ProductionConfig(Config):

@@ -17,13 +17,24 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.from_object(config_class)
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
+    _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
     return app
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, take the client's address, scheme and host from their
+    X-Forwarded-* headers (only then: a client could forge them)."""
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
 def _init_extensions(app: Flask) -> None:
-    from app import auth, i18n, sqlite
+    from app import auth, i18n, ratelimit, sqlite
     from app.extensions import csrf, db, migrate, socketio
     from app.live import RedisQueue
     from config import BASE_DIR
@@ -35,6 +46,7 @@ def _init_extensions(app: Flask) -> None:
     sqlite.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
+    ratelimit.init_app(app)
     redis_url = app.config.get("REDIS_URL")
     socketio.init_app(
         app,

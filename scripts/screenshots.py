@@ -78,6 +78,7 @@ def main() -> None:
                 capture_output=True,
             )
             _shoot(base, numbers)
+            _shoot_public(base, _closed_case(base, token, water))
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -127,6 +128,66 @@ def _shoot(base: str, numbers: list[str]) -> None:
         finally:
             driver.quit()
         print("saved", OUT / f"{name}.png")
+
+
+def _closed_case(base: str, token: str, water: str) -> str:
+    """A case answered and closed, for the public lookup (caller's number ends in 5566)."""
+    operator = {"Authorization": f"Bearer {token}"}
+    handler = {"Authorization": f"Bearer {water}"}
+    body = {
+        "channel": "phone",
+        "caller_phone": "13511225566",
+        "caller_name": "李女士",
+        "category": "water.pressure",
+        "description": "五楼水压太低,白天几乎没有水。",
+        "address": "光明小区7栋",
+        "district": "北区",
+    }
+    number = requests.post(base + "/api/v1/cases", json=body, headers=operator, timeout=10)
+    number = number.json()["number"]
+    reply = "经检查为小区二次供水泵故障,已于今日更换水泵,五楼水压恢复正常。"
+    for path, params, headers in (
+        ("accept", {}, handler),
+        ("reply", {"text": reply}, handler),
+        ("callback", {"satisfied": True}, operator),
+    ):
+        requests.post(
+            f"{base}/api/v1/cases/{number}/{path}", json=params, headers=headers, timeout=10
+        )
+    return number
+
+
+def _shoot_public(base: str, number: str) -> None:
+    """The citizens' pages at a phone's width: a found case, the report form, a receipt."""
+    from selenium.webdriver.common.by import By
+
+    driver = chromium(412, 1000)
+    try:
+        driver.get(f"{base}/track?number={number}&phone_last4=5566")
+        _save(driver, "public-track")
+        driver.get(base + "/report")
+        _save(driver, "public-report")
+        driver.set_window_size(412, 640)
+        form = {
+            "caller_phone": "13600003333",
+            "description": "小区门口的路灯坏了一个星期,晚上很黑。",
+            "address": "和平街12号",
+            "district": "西城区",
+        }
+        for name, value in form.items():
+            driver.find_element(By.NAME, name).send_keys(value)
+        category = "select[name=category] option[value='roads.streetlight']"
+        driver.find_element(By.CSS_SELECTOR, category).click()
+        driver.find_element(By.CSS_SELECTOR, "button.primary").click()
+        _save(driver, "public-received")
+    finally:
+        driver.quit()
+
+
+def _save(driver, name: str) -> None:
+    time.sleep(0.5)
+    driver.save_screenshot(str(OUT / f"{name}.png"))
+    print("saved", OUT / f"{name}.png")
 
 
 if __name__ == "__main__":

@@ -86,6 +86,7 @@ def db(app):
         _db.session.rollback()
         _clean(app)
         _db.session.remove()
+        app.extensions["hotline_limits"].reset()  # the public pages' rate limits
 
 
 def _clean(app) -> None:

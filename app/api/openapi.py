@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.api import bp
 from app.models import Channel, Priority, Status
 from dispatch.lifecycle import TRANSITIONS
+from dispatch.tracking import STEPS as PUBLIC_STEPS
 
 ACTIONS = [action.value for action in TRANSITIONS]
 NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
@@ -188,6 +189,63 @@ SCHEMAS = {
             "complete": {"type": "boolean", "description": "false: ask again from the last at"},
         },
     },
+    "PublicCase": {
+        "type": "object",
+        "description": "what anyone with the case number and the phone's last four digits "
+        "may read: no names, no numbers, no description, no handlers; times in local time",
+        "required": [
+            "number",
+            "status",
+            "category_name",
+            "department",
+            "created_at",
+            "due_at",
+            "closed_at",
+            "answer",
+            "steps",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "number": {"type": "string"},
+            "status": {"type": "string", "enum": [s.value for s in Status]},
+            "category_name": {"type": "string"},
+            "category_name_en": {"type": "string"},
+            "department": {"$ref": "#/components/schemas/PublicDepartment"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "due_at": {**NULLABLE_TIME, "description": "reply deadline while the case is open"},
+            "closed_at": NULLABLE_TIME,
+            "answer": {
+                "type": "string",
+                "nullable": True,
+                "description": "the department's answer, once the case is closed",
+            },
+            "steps": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["step", "at", "department", "until"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "step": {"type": "string", "enum": list(PUBLIC_STEPS)},
+                        "at": {"type": "string", "format": "date-time"},
+                        "department": {"$ref": "#/components/schemas/PublicDepartment"},
+                        "until": {**NULLABLE_TIME, "description": "new deadline (extensions)"},
+                    },
+                },
+            },
+        },
+    },
+    "PublicDepartment": {
+        "type": "object",
+        "nullable": True,
+        "required": ["code", "name"],
+        "additionalProperties": False,
+        "properties": {
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "name_en": {"type": "string"},
+        },
+    },
     "Department": {
         "type": "object",
         "properties": {
@@ -341,6 +399,33 @@ PATHS = {
             "responses": {"200": _list_of("Category"), "401": ERRORS["401"]},
         }
     },
+}
+
+PATHS["/track"] = {
+    "get": {
+        "summary": "Public status and dated steps of a case (no login; no names, no numbers)",
+        "operationId": "trackCase",
+        "security": [],
+        "parameters": [
+            {"name": "number", "in": "query", "required": True, "schema": {"type": "string"}},
+            {
+                "name": "phone_last4",
+                "in": "query",
+                "required": True,
+                "schema": {"type": "string", "pattern": "^[0-9]{4}$"},
+                "description": "last four digits of the phone number given with the case",
+            },
+        ],
+        "responses": {
+            "200": _json("PublicCase"),
+            "404": _error_response("no case with this number and these digits (either wrong)"),
+            "422": ERRORS["422"],
+            "429": {
+                **_error_response("too many lookups from this address; see Retry-After"),
+                "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+            },
+        },
+    }
 }
 
 DOCUMENT = {
