@@ -52,7 +52,9 @@ def test_receipt_answer_and_question_go_out_once_each_with_the_number(
     assert kinds == ["receipt", "reply", "satisfaction"]
     assert len(sent) == 3 and all(case.number in m["body"] for m in sent)
     assert all(m["body"].startswith(templates.SENDER) for m in sent)
-    receipt, reply, question = (m["body"] for m in sent)
+    bodies = {m.template: m.body for m in queued(db)}
+    assert sorted(m["body"] for m in sent) == sorted(bodies.values())
+    receipt, reply, question = bodies["receipt"], bodies["reply"], bodies["satisfaction"]
     assert "11月26日 23:59" in receipt  # Monday's phone case: due on the third working day
     assert f"/track?number={case.number}" in receipt
     assert "已修复管道,恢复供水" in reply
