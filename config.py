@@ -48,6 +48,8 @@ class Config:
     VOICEMAIL_CATEGORY = os.environ.get("HOTLINE_VOICEMAIL_CATEGORY", "consult")
     OUTBOX_INTERVAL_SECONDS = int(os.environ.get("HOTLINE_OUTBOX_INTERVAL_SECONDS", "5"))
     SWEEP_BATCH = int(os.environ.get("HOTLINE_SWEEP_BATCH", "2000"))
+    # How often a process looks whether another one changed the calendar or the policies.
+    REFERENCE_CHECK_SECONDS = float(os.environ.get("HOTLINE_REFERENCE_CHECK_SECONDS", "5"))
     # The embedded default runs the scheduler inside `hotline serve`.
     SCHEDULER_IN_SERVER = os.environ.get("HOTLINE_SCHEDULER_IN_SERVER", "1") == "1"
     BABEL_DEFAULT_LOCALE = "zh_CN"

@@ -1,6 +1,7 @@
 """The data model; importing this package registers every table."""
 
 from app.models.base import utcnow
+from app.models.calendar import CalendarOverride
 from app.models.calls import Call
 from app.models.cases import Case, CaseAssist, CaseEvent, CaseNumberCounter
 from app.models.categories import Category
@@ -16,11 +17,14 @@ from app.models.enums import (
 )
 from app.models.escalations import CaseEscalation, SupervisionNotice
 from app.models.outbox import OutboxMessage
+from app.models.policies import DeadlinePolicy
+from app.models.reference import ReferenceVersion
 from app.models.users import ApiToken, User
 
 __all__ = [
     "Action",
     "ApiToken",
+    "CalendarOverride",
     "Call",
     "Case",
     "CaseAssist",
@@ -29,11 +33,13 @@ __all__ = [
     "CaseNumberCounter",
     "Category",
     "Channel",
+    "DeadlinePolicy",
     "Department",
     "NoticeStatus",
     "OutboxMessage",
     "OutboxStatus",
     "Priority",
+    "ReferenceVersion",
     "Role",
     "Status",
     "SupervisionNotice",
