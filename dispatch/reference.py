@@ -44,7 +44,10 @@ class _Cache:
 
 
 def _cache() -> _Cache:
-    return current_app.extensions.setdefault("hotline_reference", _Cache())
+    cache = current_app.extensions.get("hotline_reference")
+    if cache is None:
+        cache = current_app.extensions.setdefault("hotline_reference", _Cache())
+    return cache
 
 
 def current(clock: Callable[[], float] = time.monotonic) -> Snapshot:
