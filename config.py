@@ -56,6 +56,8 @@ class Config:
     SMS_CATEGORY = os.environ.get("HOTLINE_SMS_CATEGORY", "consult")  # texts from new senders
     REWORK_LIMIT = int(os.environ.get("HOTLINE_REWORK_LIMIT", "2"))
     SWEEP_BATCH = int(os.environ.get("HOTLINE_SWEEP_BATCH", "2000"))
+    # How often a process looks whether another one changed the calendar or the policies.
+    REFERENCE_CHECK_SECONDS = float(os.environ.get("HOTLINE_REFERENCE_CHECK_SECONDS", "5"))
     # The embedded default runs the scheduler inside `hotline serve`.
     SCHEDULER_IN_SERVER = os.environ.get("HOTLINE_SCHEDULER_IN_SERVER", "1") == "1"
     # Behind N reverse proxies, trust the last N X-Forwarded-For/-Proto/-Host values

@@ -1,11 +1,12 @@
-"""Demo data: a realistic 12319 hotline (departments, category tree, users); idempotent."""
+"""Demo data: a realistic 12319 hotline (departments, category tree, users, the default
+deadline policies); idempotent."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Category, Department, Role, User
+from app.models import Category, DeadlinePolicy, Department, Role, User, utcnow
 
 DEMO_PASSWORD = "hotline-demo"
 
@@ -110,3 +111,38 @@ def seed() -> None:
             user.set_password(DEMO_PASSWORD)
             db.session.add(user)
     db.session.flush()
+    seed_policies()
+
+
+def seed_policies() -> None:
+    """The built-in deadline policies as rows of the table, for the administrator to edit."""
+    from dispatch import deadlines, reference
+
+    added = False
+    for policy in deadlines.DEFAULT_POLICIES:
+        if policy.category is None and not _has_policy(policy.channel, policy.priority):
+            db.session.add(
+                DeadlinePolicy(
+                    channel=policy.channel,
+                    priority=policy.priority,
+                    reply_amount=policy.reply_amount,
+                    reply_unit=policy.reply_unit.value,
+                    onsite_hours=policy.onsite_hours,
+                    note="默认",
+                )
+            )
+            added = True
+    if added:
+        reference.bump(reference.POLICIES, utcnow())
+    db.session.flush()
+
+
+def _has_policy(channel: str | None, priority: str | None) -> bool:
+    stmt = select(DeadlinePolicy.id).where(
+        DeadlinePolicy.category_id.is_(None),
+        DeadlinePolicy.channel.is_(None) if channel is None else DeadlinePolicy.channel == channel,
+        DeadlinePolicy.priority.is_(None)
+        if priority is None
+        else DeadlinePolicy.priority == priority,
+    )
+    return db.session.scalar(stmt) is not None

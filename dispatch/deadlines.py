@@ -1,44 +1,67 @@
-"""Deadline policies: from channel, priority and category to due_at, onsite_due_at and
-the first escalation time. Defaults follow the hotline's rules: 3 working days for matters
-taken by phone, visit, web and SMS, 7 for letters and transfers; emergencies on site within
-hours and replied within one calendar day."""
+"""Deadline policies (办理时限): from channel, priority and category to due_at,
+onsite_due_at and the first escalation time. Pure: the policies and the calendar are
+passed in (dispatch/reference.py caches the ones in force).
+
+Built-in defaults follow the hotline's rules: 3 working days for matters taken by phone,
+visit, web and SMS, 7 for letters and transfers, 1 working day when urgent; emergencies on
+site within 2 hours and replied within one calendar day. The administrator's table lies
+over them: a row replaces the default with the same key, so an empty table means the
+defaults.
+
+Precedence, when several policies match a case (an empty field matches anything; a
+category matches its whole subtree): the policy that names the priority wins; then the one
+naming the deepest category of the case's path; then the one naming the channel. Priority
+comes first so that an emergency never loses its on-site deadline to a category rule."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from app.models import Channel, Priority
-from dispatch.workcalendar import WorkCalendar, chinese_calendar
+from app.models import Priority
+from dispatch.workcalendar import WorkCalendar
 
 log = logging.getLogger(__name__)
 
-WORKING_DAYS = {
-    Channel.PHONE: 3,
-    Channel.VISIT: 3,
-    Channel.WEB: 3,
-    Channel.SMS: 3,
-    Channel.LETTER: 7,
-    Channel.TRANSFER: 7,
-}
-URGENT_WORKING_DAYS = 1
-EMERGENCY_REPLY = timedelta(days=1)
-EMERGENCY_ONSITE = timedelta(hours=2)
 WARNING_SHARE = 0.25
 WARNING_CAP = timedelta(hours=24)
 END_OF_DAY = time(23, 59, 59)
+LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
 
-_calendar: WorkCalendar | None = None
+
+class Unit(StrEnum):
+    WORKING_DAYS = "working_days"  # 工作日: ends 23:59:59 local on the N-th working day after
+    CALENDAR_DAYS = "calendar_days"  # 自然日: N times 24 hours from the intake
+    HOURS = "hours"  # 小时
 
 
-def calendar() -> WorkCalendar:
-    """The working-day calendar in force (built once per process)."""
-    global _calendar
-    if _calendar is None:
-        _calendar = chinese_calendar()
-    return _calendar
+@dataclass(frozen=True)
+class Policy:
+    """One deadline policy; None in channel, priority or category matches anything."""
+
+    reply_amount: int
+    reply_unit: Unit
+    channel: str | None = None
+    priority: str | None = None
+    category: str | None = None  # a category code; matches its subtree
+    onsite_hours: int | None = None
+
+    @property
+    def key(self) -> tuple[str | None, str | None, str | None]:
+        return self.channel, self.priority, self.category
+
+
+DEFAULT_POLICIES: tuple[Policy, ...] = (
+    *(Policy(3, Unit.WORKING_DAYS, channel=c) for c in ("phone", "visit", "web", "sms")),
+    *(Policy(7, Unit.WORKING_DAYS, channel=c) for c in ("letter", "transfer")),
+    Policy(1, Unit.WORKING_DAYS, priority=Priority.URGENT.value),
+    Policy(1, Unit.CALENDAR_DAYS, priority=Priority.EMERGENCY.value, onsite_hours=2),
+)
+LAST_RESORT = Policy(3, Unit.WORKING_DAYS)
 
 
 @dataclass(frozen=True)
@@ -46,6 +69,56 @@ class Deadlines:
     due_at: datetime
     onsite_due_at: datetime | None
     next_escalation_at: datetime
+
+
+def in_force(table: Iterable[Policy]) -> tuple[Policy, ...]:
+    """The built-in defaults with the administrator's rows over them (same key replaces)."""
+    merged = {policy.key: policy for policy in DEFAULT_POLICIES}
+    merged.update((policy.key, policy) for policy in table)
+    return tuple(merged.values())
+
+
+def resolve(
+    policies: Iterable[Policy], channel: str, priority: str, category_path: Sequence[str]
+) -> Policy:
+    """The policy for a case; `category_path` is its category's codes, root first."""
+    best, best_rank = LAST_RESORT, None
+    for policy in policies:
+        rank = _rank(policy, channel, priority, category_path)
+        if rank is not None and (best_rank is None or rank > best_rank):
+            best, best_rank = policy, rank
+    return best
+
+
+def _rank(policy: Policy, channel: str, priority: str, path: Sequence[str]):
+    if policy.channel not in (None, channel) or policy.priority not in (None, priority):
+        return None
+    depth = 0
+    if policy.category is not None:
+        if policy.category not in path:
+            return None
+        depth = path.index(policy.category) + 1
+    return (policy.priority is not None, depth, policy.channel is not None)
+
+
+def compute(policy: Policy, start: datetime, tz: ZoneInfo, cal: WorkCalendar) -> Deadlines:
+    """The deadlines of a case registered at `start` under `policy`."""
+    due = reply_due(policy, start, tz, cal)
+    onsite = None
+    if policy.onsite_hours is not None:
+        onsite = start + timedelta(hours=policy.onsite_hours)
+    return Deadlines(due, onsite, warning_at(start, onsite or due))
+
+
+def reply_due(policy: Policy, start: datetime, tz: ZoneInfo, cal: WorkCalendar) -> datetime:
+    try:
+        if policy.reply_unit == Unit.WORKING_DAYS:
+            return end_of_working_day(start, policy.reply_amount, tz, cal)
+        if policy.reply_unit == Unit.CALENDAR_DAYS:
+            return start + timedelta(days=policy.reply_amount)
+        return start + timedelta(hours=policy.reply_amount)
+    except OverflowError:  # past year 9999: no deadline a person will live to see
+        return LATEST
 
 
 def end_of_working_day(start: datetime, days: int, tz: ZoneInfo, cal: WorkCalendar) -> datetime:
@@ -78,16 +151,3 @@ def next_escalation(level: int, start: datetime, deadline: datetime) -> tuple[in
     if level == 2:
         return 3, deadline + max(deadline - start, timedelta(0))
     return None
-
-
-def compute(
-    channel: str, priority: str, emergency_category: bool, start: datetime, tz: ZoneInfo
-) -> Deadlines:
-    """The deadlines of a case registered at `start`."""
-    if priority == Priority.EMERGENCY or emergency_category:
-        due = start + EMERGENCY_REPLY
-        onsite = start + EMERGENCY_ONSITE
-        return Deadlines(due, onsite, warning_at(start, onsite))
-    days = URGENT_WORKING_DAYS if priority == Priority.URGENT else WORKING_DAYS[Channel(channel)]
-    due = end_of_working_day(start, days, tz, calendar())
-    return Deadlines(due, None, warning_at(start, due))

@@ -7,7 +7,7 @@ from datetime import datetime
 from app.extensions import db
 from app.models import Action, Case, Channel, Priority, Role, Status, User
 from app.models.cases import DESCRIPTION_MAX
-from dispatch import deadlines, directory, lifecycle, numbering, phones, routing, settings
+from dispatch import directory, lifecycle, numbering, phones, reference, routing, settings
 from dispatch.errors import NotAllowed, ValidationFailed
 from dispatch.fields import FieldErrors, choice, text
 from notifications import citizen
@@ -81,9 +81,7 @@ def _phone(data: dict, errors: FieldErrors) -> str:
 
 
 def _set_deadlines(case: Case, now: datetime) -> None:
-    due = deadlines.compute(
-        case.channel, case.priority, case.category.is_emergency, now, settings.timezone()
-    )
+    due = reference.deadlines_for(case, now)
     case.due_at, case.onsite_due_at = due.due_at, due.onsite_due_at
     case.next_escalation_at = due.next_escalation_at
     case.clock_started_at, case.clock_round = now, 0

@@ -13,7 +13,7 @@ from datetime import datetime
 from app.extensions import db
 from app.models import Action, Case, CaseAssist, CaseEvent, Department, Role, Status, User
 from app.models.cases import TEXT_MAX
-from dispatch import deadlines, directory, settings, supervision
+from dispatch import deadlines, directory, reference, settings, supervision
 from dispatch.errors import InvalidTransition, NotAllowed, ValidationFailed
 from dispatch.fields import FieldErrors, aware_datetime, boolean, text
 from notifications import citizen, events
@@ -178,9 +178,7 @@ def _reschedule_escalation(case: Case, now: datetime) -> None:
 
 def _restart_clock(case: Case, now: datetime) -> None:
     """A reopened case gets a new deadline and starts again at escalation level 0."""
-    due = deadlines.compute(
-        case.channel, case.priority, case.category.is_emergency, now, settings.timezone()
-    )
+    due = reference.deadlines_for(case, now)
     case.due_at, case.onsite_due_at = due.due_at, due.onsite_due_at
     case.next_escalation_at = due.next_escalation_at
     case.escalation_level = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,23 @@ class WorkCalendar:
         return {day.year for day in days if not self.covers(day.year)}
 
 
-def chinese_calendar(overrides: Mapping[date, bool] | None = None) -> WorkCalendar:
-    """The calendar of the State Council's schedule, from the chinesecalendar package."""
+@cache
+def library_schedule() -> tuple[frozenset[date], frozenset[date], frozenset[int]]:
+    """Holidays, make-up workdays and covered years of the chinesecalendar package."""
     from chinese_calendar import constants
 
-    years = {day.year for day in constants.holidays} | {d.year for d in constants.workdays}
+    holidays, workdays = frozenset(constants.holidays), frozenset(constants.workdays)
+    return holidays, workdays, frozenset(d.year for d in holidays | workdays)
+
+
+def chinese_calendar(overrides: Mapping[date, bool] | None = None) -> WorkCalendar:
+    """The State Council's schedule from the chinesecalendar package, with `overrides`
+    (the administrator's dates) over it; a year with any override counts as covered."""
+    holidays, workdays, years = library_schedule()
+    overrides = dict(overrides or {})
     return WorkCalendar(
-        holidays=frozenset(constants.holidays),
-        makeup_workdays=frozenset(constants.workdays),
-        covered_years=frozenset(years),
-        overrides=dict(overrides or {}),
+        holidays=holidays,
+        makeup_workdays=workdays,
+        covered_years=years | {day.year for day in overrides},
+        overrides=overrides,
     )

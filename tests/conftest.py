@@ -14,14 +14,17 @@ from app.auth import issue_token
 from app.extensions import db as _db
 from app.models import (
     ApiToken,
+    CalendarOverride,
     Call,
     Case,
     CaseAssist,
     CaseEscalation,
     CaseEvent,
     CaseNumberCounter,
+    DeadlinePolicy,
     InboundSms,
     OutboxMessage,
+    ReferenceVersion,
     SmsOptOut,
     SmsSenderPace,
     SmsStatusCallback,
@@ -72,6 +75,7 @@ def app(database_url):
         demo_data.seed()
         _db.session.commit()
         app.config["DEMO_USER_IDS"] = set(_db.session.scalars(select(User.id)))
+        app.config["REFERENCE_VERSIONS"] = _reference_versions()
     yield app
     with app.app_context():
         _db.session.remove()
@@ -100,6 +104,25 @@ def _clean(app) -> None:
         _db.session.execute(delete(User).where(User.id.not_in(app.config["DEMO_USER_IDS"])))
         _db.session.commit()
     templates.forget()
+    if _reference_versions() != app.config["REFERENCE_VERSIONS"]:
+        _reset_reference(app)
+
+
+def _reference_versions() -> dict[str, int]:
+    return dict(_db.session.execute(select(ReferenceVersion.name, ReferenceVersion.version)).all())
+
+
+def _reset_reference(app) -> None:
+    """A test changed the calendar or the policies: back to the demo's (the cache notices)."""
+    from dispatch import reference
+
+    with writing():
+        _db.session.execute(delete(CalendarOverride))
+        _db.session.execute(delete(DeadlinePolicy))
+        reference.bump(reference.CALENDAR, datetime.now(UTC))
+        demo_data.seed_policies()
+        _db.session.commit()
+    app.config["REFERENCE_VERSIONS"] = _reference_versions()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The data model; importing this package registers every table."""
 
 from app.models.base import utcnow
+from app.models.calendar import CalendarOverride
 from app.models.calls import Call
 from app.models.cases import Case, CaseAssist, CaseEvent, CaseNumberCounter
 from app.models.categories import Category
@@ -23,11 +24,14 @@ from app.models.outbox import (
     SmsStatusCallback,
     SmsTemplate,
 )
+from app.models.policies import DeadlinePolicy
+from app.models.reference import ReferenceVersion
 from app.models.users import ApiToken, User
 
 __all__ = [
     "Action",
     "ApiToken",
+    "CalendarOverride",
     "Call",
     "Case",
     "CaseAssist",
@@ -36,6 +40,7 @@ __all__ = [
     "CaseNumberCounter",
     "Category",
     "Channel",
+    "DeadlinePolicy",
     "Department",
     "NoticeStatus",
     "InboundSms",
@@ -46,6 +51,7 @@ __all__ = [
     "SmsTemplate",
     "OutboxStatus",
     "Priority",
+    "ReferenceVersion",
     "Role",
     "Status",
     "SupervisionNotice",

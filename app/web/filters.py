@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, g
-from flask_babel import format_datetime, lazy_gettext
+from flask_babel import format_datetime, gettext, lazy_gettext
 
 from app.models import Case, utcnow
 from dispatch import phones
@@ -51,6 +51,11 @@ ACTION_NAMES = {
     "answer_notice": lazy_gettext("Answer supervision"),
     "escalate": lazy_gettext("Escalated"),
 }
+UNIT_NAMES = {
+    "working_days": lazy_gettext("working days"),
+    "calendar_days": lazy_gettext("calendar days"),
+    "hours": lazy_gettext("hours"),
+}
 ROLE_NAMES = {
     "operator": lazy_gettext("Operator"),
     "handler": lazy_gettext("Department handler"),
@@ -63,16 +68,25 @@ def local(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return format_datetime(value, fmt) if value else ""
 
 
-def time_left(due: datetime | None) -> str:
-    """'2天5小时' left, or overdue by as much."""
+def time_left(due: datetime | None, now: datetime | None = None) -> str:
+    """'剩余 2天3小时' (2 d 3 h left), or '超期 5小时' (overdue by 5 h)."""
     if due is None:
         return ""
-    seconds = int((due - utcnow()).total_seconds())
-    sign, seconds = ("", seconds) if seconds >= 0 else ("-", -seconds)
+    seconds = int((due - (now or utcnow())).total_seconds())
+    if seconds < 0:
+        return gettext("overdue by %(time)s", time=_duration(-seconds))
+    return gettext("%(time)s left", time=_duration(seconds))
+
+
+def _duration(seconds: int) -> str:
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
-    text = f"{days}d {hours}h" if days else f"{hours}h {rest // 60}m"
-    return sign + text
+    minutes = rest // 60
+    if days:
+        return gettext("%(days)d d %(hours)d h", days=days, hours=hours)
+    if hours:
+        return gettext("%(hours)d h %(minutes)d min", hours=hours, minutes=minutes)
+    return gettext("%(minutes)d min", minutes=minutes)
 
 
 def caller_phone(case: Case) -> str:
@@ -98,6 +112,7 @@ def init_app(app: Flask) -> None:
         PRIORITY_NAMES=PRIORITY_NAMES,
         ACTION_NAMES=ACTION_NAMES,
         ROLE_NAMES=ROLE_NAMES,
+        UNIT_NAMES=UNIT_NAMES,
         caller_phone=caller_phone,
         caller_name=caller_name,
         now=utcnow,

@@ -1,7 +1,7 @@
 """SMS: status callbacks, inbound texts, opt-outs, templates, sender pace
 
 Revision ID: 97e4e3c6cd74
-Revises: eb3df6828165
+Revises: 5b3382e466b2
 Create Date: 2026-11-23 12:30:51.868640
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '97e4e3c6cd74'
-down_revision = 'eb3df6828165'
+down_revision = '5b3382e466b2'
 branch_labels = None
 depends_on = None
 

@@ -51,3 +51,9 @@ def test_n_working_days_later_is_a_working_day_with_n_working_days_between(start
 @given(st.dates(min_value=date(2004, 1, 1), max_value=date(2035, 12, 31)), st.integers(0, 20))
 def test_more_working_days_never_end_earlier(start, days):
     assert CAL.add_working_days(start, days + 1) > CAL.add_working_days(start, days)
+
+
+def test_a_year_with_overrides_counts_as_covered():
+    cal = chinese_calendar({date(2031, 1, 1): False})
+    assert cal.covers(2031) and cal.covers(2026) and not cal.covers(2032)
+    assert not cal.is_workday(date(2031, 1, 1))  # a Wednesday made a holiday
