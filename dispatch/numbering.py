@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import bindparam
+from flask import current_app
+from sqlalchemy import Engine, bindparam, create_engine
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
@@ -16,17 +17,40 @@ def allocate(prefix: str, day: date) -> str:
 
     On PostgreSQL the upsert runs on its own, in autocommit, so concurrent intakes hold
     the day's counter row for that one statement, not for their whole transaction; an
-    intake that then fails leaves a gap, which numbering tolerates.
+    intake that then fails leaves a gap, which numbering tolerates. It runs on a pool of
+    its own: an intake already holds a connection of the main pool, and many intakes at
+    once waiting for a second one from the same pool would block each other.
     On SQLite writers take turns anyway; the counter is bumped in the caller's transaction.
     """
     bind = {"prefix": prefix, "day": day}
     engine = db.session.get_bind()
     if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        with _own_engine(engine).connect() as connection:
             value = connection.execute(_NEXT_VALUE["postgresql"], bind).scalar_one()
     else:
         value = db.session.execute(_NEXT_VALUE["sqlite"], bind).scalar_one()
     return f"{prefix}{day:%Y%m%d}{value:05d}"
+
+
+def _own_engine(main: Engine) -> Engine:
+    engines = current_app.extensions.setdefault("hotline_numbering", {})
+    engine = engines.get(main)
+    if engine is None:
+        engine = engines[main] = create_engine(
+            main.url,
+            isolation_level="AUTOCOMMIT",
+            pool_size=2,
+            max_overflow=8,
+            pool_timeout=5,
+            connect_args={"connect_timeout": 2},
+        )
+    return engine
+
+
+def dispose() -> None:
+    """Close the numbering pool's connections (with the app's own engine)."""
+    for engine in current_app.extensions.pop("hotline_numbering", {}).values():
+        engine.dispose()
 
 
 def _next_value(insert):

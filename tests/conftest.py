@@ -34,6 +34,7 @@ from app.models import (
 )
 from app.sqlite import writing
 from config import TestingConfig
+from dispatch import numbering
 from notifications import templates
 from tests import dbserver
 
@@ -80,6 +81,7 @@ def app(database_url):
     with app.app_context():
         _db.session.remove()
         _db.engine.dispose()
+        numbering.dispose()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import User
 from app.sqlite import writing
 from config import TestingConfig
+from dispatch import numbering
 
 
 @contextmanager
@@ -34,6 +35,7 @@ def live_server(database_url: str, **config) -> Iterator[tuple]:
         thread.join(timeout=5)
         with app.app_context():
             db.engine.dispose()
+            numbering.dispose()
 
 
 def token_for(app, username: str) -> str:
