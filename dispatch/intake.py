@@ -27,7 +27,10 @@ def register_case(data: dict, actor: User | None, now: datetime) -> Case:
     decision = routing.pick(case)  # before the case joins the session: no early flush
     case.number = numbering.allocate(settings.case_number_prefix(), _local_day(now))
     db.session.add(case)
-    lifecycle.record(case, Action.REGISTER, actor, None, now, {"channel": case.channel})
+    registered = {"channel": case.channel}
+    if decision.department is None:  # waits undispatched (待派): the history says why
+        registered["reason"] = decision.reason
+    lifecycle.record(case, Action.REGISTER, actor, None, now, registered)
     if decision.department is not None:
         lifecycle.route(case, decision, now)
     db.session.flush()  # the case, as routed, and its history in one flush: ids from here on

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, text, update
 
 from app import create_app
 from app import demo as demo_data
@@ -21,9 +21,11 @@ from app.models import (
     CaseEvent,
     CaseNumberCounter,
     OutboxMessage,
+    RoutingRule,
     SupervisionNotice,
     User,
 )
+from app.models.routing import routing_rule_assists
 from app.sqlite import writing
 from config import TestingConfig
 from tests import dbserver
@@ -61,6 +63,7 @@ def app(database_url):
         demo_data.seed()
         _db.session.commit()
         app.config["DEMO_USER_IDS"] = set(_db.session.scalars(select(User.id)))
+        app.config["DEMO_RULE_IDS"] = set(_db.session.scalars(select(RoutingRule.id)))
     yield app
     with app.app_context():
         _db.session.remove()
@@ -86,7 +89,20 @@ def _clean(app) -> None:
             for model in CASE_TABLES:
                 _db.session.execute(delete(model))
         _db.session.execute(delete(User).where(User.id.not_in(app.config["DEMO_USER_IDS"])))
+        _clean_rules(app.config["DEMO_RULE_IDS"])
         _db.session.commit()
+
+
+def _clean_rules(demo_ids: set[int]) -> None:
+    """Only the demo routing rules stay, switched on; processes compile them again."""
+    from dispatch import routing
+
+    _db.session.execute(
+        delete(routing_rule_assists).where(routing_rule_assists.c.rule_id.not_in(demo_ids))
+    )
+    _db.session.execute(delete(RoutingRule).where(RoutingRule.id.not_in(demo_ids)))
+    _db.session.execute(update(RoutingRule).values(active=True))
+    routing.note_change()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from app.models.enums import (
 )
 from app.models.escalations import CaseEscalation, SupervisionNotice
 from app.models.outbox import OutboxMessage
+from app.models.routing import RoutingRevision, RoutingRule
 from app.models.users import ApiToken, User
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "OutboxStatus",
     "Priority",
     "Role",
+    "RoutingRevision",
+    "RoutingRule",
     "Status",
     "SupervisionNotice",
     "User",

@@ -9,12 +9,12 @@ from app.web import filters
 
 
 def register(app: Flask) -> None:
-    from app.web import admin, cases, desks, pages, sessions
+    from app.web import admin, cases, desks, pages, routing_admin, sessions
 
     @app.before_request
     def _who():
         g.user = auth.session_user()
 
     filters.init_app(app)
-    for module in (pages, sessions, cases, desks, admin):
+    for module in (pages, sessions, cases, desks, admin, routing_admin):
         app.register_blueprint(module.bp)
