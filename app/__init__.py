@@ -19,7 +19,17 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     _init_extensions(app)
     _register_blueprints(app)
+    _load_word_dictionary()
     return app
+
+
+def _load_word_dictionary() -> None:
+    """The segmenter's dictionary (for routing rules) loads once per process, here (about
+    half a second) rather than in the first intakes, which would wait for it holding their
+    database connections."""
+    from dispatch import words
+
+    words.warm_up()
 
 
 def _init_extensions(app: Flask) -> None:

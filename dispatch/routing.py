@@ -107,9 +107,13 @@ _matchers: dict[str, Matcher] = {}  # per database: one process may serve severa
 _compile_lock = threading.Lock()
 
 
+# Built once: every intake runs it.
+_REVISION = select(RoutingRevision.number).where(RoutingRevision.id == 1)
+
+
 def current_revision() -> int:
     """The routing revision in the database (one primary-key read)."""
-    return db.session.scalar(select(RoutingRevision.number).where(RoutingRevision.id == 1)) or 0
+    return db.session.scalar(_REVISION) or 0
 
 
 def note_change(now: datetime | None = None) -> None:
@@ -197,7 +201,13 @@ def decide(
     priority: str = "",
 ) -> Decision:
     """The decision for a case with these fields (also the admin's "try it")."""
-    found = matcher()
+    return decide_with(matcher(), description, category, district, channel, priority)
+
+
+def decide_with(
+    found: Matcher, description: str, category: Category | None, district, channel, priority
+) -> Decision:
+    """The decision of a given compiled matcher (no revision check)."""
     hits = found.keyword_hits(description or "")
     candidates = sorted(set(hits) | set(found.without_keywords))
     for index in candidates:
