@@ -20,6 +20,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
+    _load_word_dictionary()
     return app
 
 
@@ -31,6 +32,15 @@ def _trust_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def _load_word_dictionary() -> None:
+    """The segmenter's dictionary (for routing rules) loads once per process, here (about
+    half a second) rather than in the first intakes, which would wait for it holding their
+    database connections."""
+    from dispatch import words
+
+    words.warm_up()
 
 
 def _init_extensions(app: Flask) -> None:

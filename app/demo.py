@@ -1,12 +1,21 @@
-"""Demo data: a realistic 12319 hotline (departments, category tree, users, the default
-deadline policies); idempotent."""
+"""Demo data: a realistic 12319 hotline (departments, category tree, routing rules, users,
+the default deadline policies); idempotent."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import Category, DeadlinePolicy, Department, Role, User, utcnow
+from app.models import (
+    Category,
+    DeadlinePolicy,
+    Department,
+    Role,
+    RoutingRevision,
+    RoutingRule,
+    User,
+    utcnow,
+)
 
 DEMO_PASSWORD = "hotline-demo"
 
@@ -54,6 +63,17 @@ CATEGORIES = [
     ("construction.noise", "施工扰民", "Construction noise", "construction", "construction", False),
     ("construction.wages", "拖欠工资", "Unpaid wages", "construction", "construction", False),
     ("consult", "政策咨询", "Policy questions", None, None, False),
+]
+
+# 分派规则, tried in this order: name, keywords (a phrase is words separated by a space),
+# category (its whole subtree), lead department, assisting departments
+RULES = [
+    ("燃气异味一律先交燃气", ["燃气味", "煤气味", "闻到 煤气", "闻到 燃气"], None, "gas", []),
+    ("供水引起路面塌陷 道路协办", ["路面塌陷", "塌陷", "路面冒水"], "water", "water", ["roads"]),
+    ("夜间施工扰民", ["夜间施工", "半夜施工", "通宵施工"], None, "construction", ["appearance"]),
+    ("违章搭建交市容 房管协办", ["违章搭建", "私搭乱建", "违建"], None, "appearance", ["housing"]),
+    ("供暖收费咨询交热力", ["供暖费", "暖气费", "采暖费"], "consult", "heating", []),
+    ("路灯交道路管理处", ["路灯"], None, "roads", []),
 ]
 
 USERS = [
@@ -112,6 +132,7 @@ def seed() -> None:
             db.session.add(user)
     db.session.flush()
     seed_policies()
+    _seed_rules()
 
 
 def seed_policies() -> None:
@@ -146,3 +167,26 @@ def _has_policy(channel: str | None, priority: str | None) -> bool:
         else DeadlinePolicy.priority == priority,
     )
     return db.session.scalar(stmt) is not None
+
+
+def _seed_rules() -> None:
+    """The demo routing rules that are missing, after the existing ones (by name)."""
+    last = db.session.scalar(select(func.max(RoutingRule.position))) or 0
+    added = False
+    for name, keywords, category, lead, assists in RULES:
+        if db.session.scalar(select(RoutingRule).where(RoutingRule.name == name)) is not None:
+            continue
+        last += 1
+        rule = RoutingRule(
+            position=last,
+            name=name,
+            keywords="\n".join(keywords),
+            category=_by_code(Category, category) if category else None,
+            department=_by_code(Department, lead),
+            assists=[_by_code(Department, code) for code in assists],
+        )
+        db.session.add(rule)
+        added = True
+    if added:  # every process compiles its routing matcher again
+        db.session.execute(update(RoutingRevision).values(number=RoutingRevision.number + 1))
+    db.session.flush()

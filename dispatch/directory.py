@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Category, Department, Role, User
-from dispatch import phones, settings
+from dispatch import phones, routing, settings
 from dispatch.errors import NotFound, ValidationFailed
 from dispatch.fields import FieldErrors, choice, clean_text, text
 
@@ -116,6 +116,7 @@ def save_category(data: dict, category: Category | None = None) -> Category:
     category.is_emergency = _checked(data, "is_emergency", default=False)
     category.active = _checked(data, "active")
     db.session.add(category)
+    routing.note_change()  # rules match a category's subtree: the tree may have changed
     db.session.flush()
     return category
 

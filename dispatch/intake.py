@@ -29,7 +29,10 @@ def register_case(data: dict, actor: User | None, now: datetime, *, route: bool 
     decision = routing.pick(case) if route else None  # before the case joins the session
     case.number = numbering.allocate(settings.case_number_prefix(), _local_day(now))
     db.session.add(case)
-    lifecycle.record(case, Action.REGISTER, actor, None, now, {"channel": case.channel})
+    registered = {"channel": case.channel}
+    if decision is not None and decision.department is None:  # waits undispatched (待派)
+        registered["reason"] = decision.reason
+    lifecycle.record(case, Action.REGISTER, actor, None, now, registered)
     if decision is not None and decision.department is not None:
         lifecycle.route(case, decision, now)
     db.session.flush()  # the case, as routed, and its history in one flush: ids from here on

@@ -154,9 +154,8 @@ def route(case: Case, decision, now: datetime) -> None:
         now,
         {
             "department": decision.department.code,
-            "reason": decision.reason,
-            "rule": decision.rule,
             "assist": [d.code for d in decision.assists],
+            **decision.event_data(),
         },
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, text, update
 
 from app import create_app
 from app import demo as demo_data
@@ -25,6 +25,7 @@ from app.models import (
     InboundSms,
     OutboxMessage,
     ReferenceVersion,
+    RoutingRule,
     SmsOptOut,
     SmsSenderPace,
     SmsStatusCallback,
@@ -32,6 +33,7 @@ from app.models import (
     SupervisionNotice,
     User,
 )
+from app.models.routing import routing_rule_assists
 from app.sqlite import writing
 from config import TestingConfig
 from dispatch import numbering
@@ -77,6 +79,7 @@ def app(database_url):
         _db.session.commit()
         app.config["DEMO_USER_IDS"] = set(_db.session.scalars(select(User.id)))
         app.config["REFERENCE_VERSIONS"] = _reference_versions()
+        app.config["DEMO_RULE_IDS"] = set(_db.session.scalars(select(RoutingRule.id)))
     yield app
     with app.app_context():
         _db.session.remove()
@@ -104,6 +107,7 @@ def _clean(app) -> None:
             for model in CASE_TABLES:
                 _db.session.execute(delete(model))
         _db.session.execute(delete(User).where(User.id.not_in(app.config["DEMO_USER_IDS"])))
+        _clean_rules(app.config["DEMO_RULE_IDS"])
         _db.session.commit()
     templates.forget()
     if _reference_versions() != app.config["REFERENCE_VERSIONS"]:
@@ -125,6 +129,18 @@ def _reset_reference(app) -> None:
         demo_data.seed_policies()
         _db.session.commit()
     app.config["REFERENCE_VERSIONS"] = _reference_versions()
+
+
+def _clean_rules(demo_ids: set[int]) -> None:
+    """Only the demo routing rules stay, switched on; processes compile them again."""
+    from dispatch import routing
+
+    _db.session.execute(
+        delete(routing_rule_assists).where(routing_rule_assists.c.rule_id.not_in(demo_ids))
+    )
+    _db.session.execute(delete(RoutingRule).where(RoutingRule.id.not_in(demo_ids)))
+    _db.session.execute(update(RoutingRule).values(active=True))
+    routing.note_change()
 
 
 @pytest.fixture

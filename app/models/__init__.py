@@ -26,6 +26,7 @@ from app.models.outbox import (
 )
 from app.models.policies import DeadlinePolicy
 from app.models.reference import ReferenceVersion
+from app.models.routing import RoutingRevision, RoutingRule
 from app.models.users import ApiToken, User
 
 __all__ = [
@@ -53,6 +54,8 @@ __all__ = [
     "Priority",
     "ReferenceVersion",
     "Role",
+    "RoutingRevision",
+    "RoutingRule",
     "Status",
     "SupervisionNotice",
     "User",

@@ -9,12 +9,12 @@ from app.web import filters
 
 
 def register(app: Flask) -> None:
-    from app.web import admin, admin_calendar, cases, desks, pages, public, sessions
+    from app.web import admin, admin_calendar, cases, desks, pages, public, routing_admin, sessions
 
     @app.before_request
     def _who():
         g.user = auth.session_user()
 
     filters.init_app(app)
-    for module in (pages, sessions, cases, desks, admin, admin_calendar, public):
+    for module in (pages, sessions, cases, desks, admin, admin_calendar, routing_admin, public):
         app.register_blueprint(module.bp)
