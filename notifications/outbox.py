@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
@@ -59,3 +60,19 @@ def _row(m: Message) -> dict:
         "error": "",
         "created_at": m.now,
     }
+
+
+def listing(status: str | None, limit: int = 200) -> list[OutboxMessage]:
+    """The newest messages, of one status when given (for the administrators' page)."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    return list(db.session.scalars(query))
+
+
+def counts() -> dict[str, int]:
+    """How many messages are in each status."""
+    from sqlalchemy import func
+
+    query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    return dict(db.session.execute(query).all())

@@ -9,12 +9,23 @@ from app.web import filters
 
 
 def register(app: Flask) -> None:
-    from app.web import admin, admin_calendar, cases, desks, pages, public, routing_admin, sessions
+    from app.web import (
+        admin,
+        admin_calendar,
+        admin_sms,
+        cases,
+        desks,
+        pages,
+        public,
+        routing_admin,
+        sessions,
+    )
 
     @app.before_request
     def _who():
         g.user = auth.session_user()
 
     filters.init_app(app)
-    for module in (pages, sessions, cases, desks, admin, admin_calendar, routing_admin, public):
+    blueprints = (pages, sessions, cases, desks, admin, admin_calendar, admin_sms, routing_admin)
+    for module in (*blueprints, public):
         app.register_blueprint(module.bp)

@@ -105,7 +105,7 @@ def status_names() -> dict[str, str]:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(local=local, time_left=time_left)
+    app.jinja_env.filters.update(local=local, time_left=time_left, mask_phone=phones.mask)
     app.jinja_env.globals.update(
         STATUS_NAMES=STATUS_NAMES,
         CHANNEL_NAMES=CHANNEL_NAMES,
