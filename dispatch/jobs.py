@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -19,6 +19,7 @@ from notifications.gateway import SmsGateway
 
 log = logging.getLogger(__name__)
 OUTBOX_BATCH = 100
+CLAIM_LEAD = 1.0  # seconds before its last booked slot that a worker claims again
 
 
 def escalate_due_cases(now: datetime | None = None) -> list[escalation.Escalated]:
@@ -37,9 +38,10 @@ def send_outbox(gateway: SmsGateway, now: datetime | None = None, budget: float 
     """Send what is due in the SMS outbox, round after round until nothing is due (or the
     sender is booked ahead by other workers) or `budget` seconds have passed.
 
-    Each round's claim commits before any send; sends run on SMS_CONCURRENCY threads, each
-    at its booked slot of the sender's pace, and each outcome is its own transaction, so
-    that a crash at any point sends nothing twice.
+    Each claim commits before any send; sends run on SMS_CONCURRENCY threads, each at its
+    booked slot of the sender's pace, and each outcome is its own transaction, so that a
+    crash at any point sends nothing twice. The next batch is claimed shortly before the
+    last booked slot comes, so that one worker keeps the pace without gaps.
     """
     app = current_app._get_current_object()
     config = app.config
@@ -48,8 +50,15 @@ def send_outbox(gateway: SmsGateway, now: datetime | None = None, budget: float 
     callback = _status_callback()
     tally = Round()
     until = time.monotonic() + budget
+    running: list[Future] = []
+    last_slot: datetime | None = None
     with ThreadPoolExecutor(max_workers=config["SMS_CONCURRENCY"]) as pool:
         while time.monotonic() < until:
+            if last_slot is not None:
+                ahead = (last_slot - datetime.now(UTC)).total_seconds() - CLAIM_LEAD
+                if ahead > 0:
+                    time.sleep(min(ahead, 0.5))
+                    continue
             cancelled = tally.cancelled
             with writing():
                 claimed = delivery.claim(
@@ -65,9 +74,10 @@ def send_outbox(gateway: SmsGateway, now: datetime | None = None, budget: float 
                 if tally.cancelled > cancelled:  # withheld ones only: look again
                     continue
                 break
-            rounds = pool.map(lambda m: _send_one(app, m, gateway, now, callback), claimed)
-            for one in rounds:
-                tally.add(one)
+            last_slot = claimed[-1].slot
+            running += [pool.submit(_send_one, app, m, gateway, now, callback) for m in claimed]
+        for future in running:
+            tally.add(future.result())
     return tally
 
 

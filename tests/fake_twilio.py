@@ -4,6 +4,7 @@ client talks to: it can answer late, fail, time out, or be down, and logs what i
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 import uuid
@@ -21,8 +22,17 @@ class FakeTwilio:
     fail_with: list[int] = field(default_factory=list)  # statuses to answer next, in order
     hang_after_accepting: int = 0  # take the next N messages, then never answer in time
     hang_seconds: float = 30.0
+    # At random, as in bench.outbox: answer 500 without taking the message, or take it and
+    # answer too late for the client.
+    error_rate: float = 0.0
+    timeout_rate: float = 0.0
+    seed: int = 12319
     accepted: list[dict] = field(default_factory=list)
+    posts: list[float] = field(default_factory=list)  # when each send request came
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.random = random.Random(self.seed)
 
     def start(self) -> FakeTwilio:
         fake = self
@@ -57,12 +67,18 @@ class FakeTwilio:
     def _post(self, request: BaseHTTPRequestHandler) -> None:
         length = int(request.headers.get("Content-Length", 0))
         form = {k: v[0] for k, v in parse_qs(request.rfile.read(length).decode()).items()}
+        with self.lock:
+            self.posts.append(time.monotonic())
         time.sleep(self.latency)
         with self.lock:
             status = self.fail_with.pop(0) if self.fail_with else None
+            draw = self.random.random()
+            if status is None and draw < self.error_rate:
+                status = 500
             hang = status is None and self.hang_after_accepting > 0
             if hang:
                 self.hang_after_accepting -= 1
+            hang = hang or (status is None and draw > 1 - self.timeout_rate)
             message = None if status else self._accept(form)
         if status:
             body = {"code": 20000 + status, "message": f"fake error {status}", "status": status}
