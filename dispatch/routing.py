@@ -6,15 +6,19 @@ segmentation of its description and a few dict lookups, however many rules there
 first matching active rule wins; else the category's default department (the nearest up
 the tree); else the case waits undispatched (待派). Every change to the rules or the
 category tree raises the routing revision in the same transaction; each process reads that
-one row per case and compiles again when it moved.
+one row at most every REFERENCE_CHECK_SECONDS (and at once after a change of its own) and
+compiles again when it moved.
 """
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
@@ -104,6 +108,7 @@ class Matcher:
 
 
 _matchers: dict[str, Matcher] = {}  # per database: one process may serve several (bench)
+_checked: dict[str, float] = {}  # when each was last compared with the database
 _compile_lock = threading.Lock()
 
 
@@ -122,13 +127,18 @@ def note_change(now: datetime | None = None) -> None:
     if now is not None:
         values["changed_at"] = now
     db.session.execute(update(RoutingRevision).where(RoutingRevision.id == 1).values(**values))
+    _checked.clear()
 
 
 def matcher() -> Matcher:
     """This process's compiled matcher, compiled again when the revision moved."""
     key = str(db.engine.url)
-    revision = current_revision()
     found = _matchers.get(key)
+    interval = current_app.config.get("REFERENCE_CHECK_SECONDS", 5)
+    if found is not None and time.monotonic() - _checked.get(key, -math.inf) < interval:
+        return found
+    revision = current_revision()
+    _checked[key] = time.monotonic()
     if found is None or found.revision != revision:
         with _compile_lock:
             found = _matchers.get(key)

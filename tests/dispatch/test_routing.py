@@ -3,6 +3,8 @@ category default as fallback, the undispatched queue, and each decision in the h
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import func, select, text
 
@@ -137,7 +139,10 @@ def test_every_routing_decision_is_in_the_history_with_its_rule(add_rule, make_c
     assert 'keyword "加盖"' in event.data["reason"] and "channel web" in event.data["reason"]
 
 
-def test_a_change_made_by_another_process_is_seen_on_the_next_case(add_rule, make_case, db):
+def test_a_change_made_by_another_process_is_seen_within_the_check_interval(
+    app, add_rule, make_case, db, monkeypatch
+):
+    monkeypatch.setitem(app.config, "REFERENCE_CHECK_SECONDS", 0.5)
     add_rule("楼顶加盖", "appearance", keywords="加盖")
     assert routed(make_case, category="housing", description="楼顶加盖")[0].department.code == (
         "appearance"
@@ -148,6 +153,7 @@ def test_a_change_made_by_another_process_is_seen_on_the_next_case(add_rule, mak
             text("UPDATE routing_rules SET active = :no WHERE name = '楼顶加盖'"), {"no": False}
         )
         other.execute(text("UPDATE routing_revisions SET number = number + 1"))
+    time.sleep(0.6)  # this process looks at the revision again at most this often
     assert routed(make_case, category="housing", description="楼顶加盖")[0].department.code == (
         "housing"
     )
