@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 from datetime import UTC, datetime, timedelta
 
@@ -127,3 +128,23 @@ def test_a_worker_killed_after_twilio_accepted_does_not_send_again(app, db, now,
     later = datetime.now(UTC) + delivery.STALE_SENDING + timedelta(seconds=1)
     assert jobs.send_outbox(gateway, later).recovered == 1
     assert [r.status for r in rows(db)] == ["sent"] and len(fake.accepted) == 1
+
+
+def test_twilio_down_for_a_while_then_every_message_goes_out_once(db, now, fake, gateway):
+    """Twilio unreachable (connection refused): nothing can be known, so the messages wait
+    "sending" and are looked up before they are sent once Twilio answers again."""
+    queue(db, now, 3)
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    down = TwilioGateway(
+        fake.account_sid, "token", "+8612319000000", base_url=f"http://127.0.0.1:{closed}"
+    )
+    assert jobs.send_outbox(down, now).retried == 3
+    assert {r.status for r in rows(db)} == {"sending"} and fake.posts == []
+    later = now + delivery.STALE_SENDING + timedelta(seconds=1)
+    assert jobs.send_outbox(down, later).retried == 3  # still down: the lookup fails too
+    back = jobs.send_outbox(gateway, later + delivery.STALE_SENDING + timedelta(seconds=1))
+    assert back.sent == 3
+    assert {r.status for r in rows(db)} == {"sent"}
+    assert sorted(m["body"] for m in fake.accepted) == sorted(r.body for r in rows(db))
