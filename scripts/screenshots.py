@@ -77,6 +77,9 @@ def main() -> None:
                 check=True,
                 capture_output=True,
             )
+            subprocess.run(  # the receipts go out (console backend) before the pictures
+                [BIN / "hotline", "send-sms"], env=env, check=True, capture_output=True
+            )
             _shoot(base, numbers)
             _shoot_public(base, _closed_case(base, token, water))
         finally:
@@ -117,6 +120,8 @@ def _shoot(base: str, numbers: list[str]) -> None:
         ("water1", "/desk/department", "department-desk"),
         ("supervisor1", "/desk/supervisor", "supervisor-desk"),
         ("admin", "/admin/categories", "admin-categories"),
+        ("admin", "/admin/sms/", "admin-sms"),
+        ("admin", "/admin/sms/templates", "admin-sms-templates"),
     ]
     for username, path, name in shots:
         driver = chromium(1400, 900)
