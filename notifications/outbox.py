@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import OutboxMessage, OutboxStatus
@@ -64,7 +65,12 @@ def _row(m: Message) -> dict:
 
 def listing(status: str | None, limit: int = 200) -> list[OutboxMessage]:
     """The newest messages, of one status when given (for the administrators' page)."""
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    query = (
+        select(OutboxMessage)
+        .options(joinedload(OutboxMessage.case))
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
     if status:
         query = query.where(OutboxMessage.status == status)
     return list(db.session.scalars(query))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
@@ -35,6 +35,8 @@ class OutboxMessage(db.Model):
     # Set when a worker takes the row to send it: a row still "sending" long after this
     # belonged to a worker that died, and is looked up at the provider before any resend.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    case = relationship("Case", viewonly=True)
 
 
 class SmsStatusCallback(db.Model):
