@@ -283,9 +283,12 @@ def _retry_or_fail(row: OutboxMessage, error: str, now: datetime, tally: Round) 
 
 
 def retry_failed(message_id: int, now: datetime) -> OutboxMessage:
-    """An administrator sends a failed message again (a fresh attempt budget)."""
+    """An administrator sends a failed message again (a fresh attempt budget). A message
+    whose last send went unanswered keeps that mark: it is looked up at the provider first."""
     row = db.session.get(OutboxMessage, message_id)
     if row is None or row.status != OutboxStatus.FAILED:
         raise ValueError("only a failed message can be retried")
-    row.status, row.attempts, row.next_attempt_at, row.error = OutboxStatus.PENDING, 0, now, ""
+    row.status, row.attempts, row.next_attempt_at = OutboxStatus.PENDING, 0, now
+    if not row.error.startswith(UNKNOWN):
+        row.error = ""
     return row

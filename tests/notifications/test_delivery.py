@@ -148,3 +148,20 @@ def test_twilio_down_for_a_while_then_every_message_goes_out_once(db, now, fake,
     assert back.sent == 3
     assert {r.status for r in rows(db)} == {"sent"}
     assert sorted(m["body"] for m in fake.accepted) == sorted(r.body for r in rows(db))
+
+
+def test_a_failed_message_whose_last_send_went_unanswered_is_looked_up_before_a_resend(
+    db, now, fake, gateway
+):
+    queue(db, now, 1)
+    [row] = rows(db)
+    gateway.send(TO, row.body)  # Twilio took it; the answer never reached us
+    with writing():
+        row = db.session.get(OutboxMessage, row.id)
+        row.status, row.attempts = "failed", delivery.MAX_ATTEMPTS
+        row.error = f"{delivery.UNKNOWN} ReadTimeout"
+        db.session.commit()
+        delivery.retry_failed(row.id, now)
+        db.session.commit()
+    assert jobs.send_outbox(gateway, now).recovered == 1  # found at Twilio: not sent again
+    assert [r.status for r in rows(db)] == ["sent"] and len(fake.accepted) == 1
