@@ -136,8 +136,9 @@ def user_group() -> None:
 @click.option("--department", help="Department code (handlers).")
 @click.option("--password", help="Password (asked for when not given).")
 @click.option("--display-name", default="", help="Name shown on pages.")
+@click.option("--phone", default="", help="Mobile number (supervisors: overdue texts).")
 @with_appcontext
-def create_user_command(name, role, department, password, display_name) -> None:
+def create_user_command(name, role, department, password, display_name, phone) -> None:
     """Create a user."""
     from app.sqlite import writing
     from dispatch import directory
@@ -151,6 +152,7 @@ def create_user_command(name, role, department, password, display_name) -> None:
         "department": department,
         "password": password,
         "display_name": display_name,
+        "phone": phone,
     }
     with writing():
         try:

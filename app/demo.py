@@ -76,6 +76,9 @@ RULES = [
     ("路灯交道路管理处", ["路灯"], None, "roads", []),
 ]
 
+# Mobile numbers of demo users (a supervisor's gets the texts of seriously overdue cases).
+USER_PHONES = {"supervisor1": "+8613800090001"}
+
 USERS = [
     # username, display name, role, department
     ("operator1", "话务员 王芳", Role.OPERATOR, None),
@@ -127,6 +130,7 @@ def seed() -> None:
                 display_name=display_name,
                 role=role,
                 department=_by_code(Department, dept) if dept else None,
+                phone=USER_PHONES.get(username),
             )
             user.set_password(DEMO_PASSWORD)
             db.session.add(user)

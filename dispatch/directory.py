@@ -150,6 +150,7 @@ def create_user(data: dict) -> User:
     if not isinstance(password, str) or len(password) < 8:
         errors.add("password", "must be at least 8 characters")
     dept = _optional_ref(data, "department", Department, errors)
+    phone = _optional_phone(data, "phone", errors)
     if role == Role.HANDLER and dept is None:
         errors.add("department", "a handler belongs to a department")
     if (
@@ -159,7 +160,7 @@ def create_user(data: dict) -> User:
     ):
         errors.add("username", "already used")
     errors.raise_if_any()
-    user = User(username=username, display_name=display_name or username, role=role)
+    user = User(username=username, display_name=display_name or username, role=role, phone=phone)
     user.department = dept if role == Role.HANDLER else None
     user.set_password(password)
     db.session.add(user)

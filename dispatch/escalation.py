@@ -24,6 +24,7 @@ from app.models import (
     Department,
     Role,
     SupervisionNotice,
+    User,
 )
 from app.models.escalations import LEVEL_NAMES
 from dispatch import bulk, deadlines, settings
@@ -197,6 +198,7 @@ def _record(reached: list[_Step], now: datetime) -> None:
     departments, categories = _departments(), _category_names()
     texts = (_sms(s, departments.get(s.case.department_id), categories, now) for s in reached)
     messages = [text for text in texts if text is not None]
+    messages += _to_supervisors([s for s in reached if s.level == 3], categories, now)
     if bulk.is_postgres() and messages:
         bulk.insert_outbox(
             [
@@ -284,17 +286,47 @@ def _sms(
     phone = None if dept is None else (dept.oncall_phone if step.level == 1 else dept.head_phone)
     if not phone:
         return None
+    template = f"escalation_{step.level}"
+    return outbox.Message(_key(step), phone, _text(step, categories), template, now, step.case.id)
+
+
+def _key(step: _Step) -> str:
+    return f"case:{step.case.id}:escalation:{step.case.clock_round}:{step.level}"
+
+
+def _text(step: _Step, categories: dict[int, str]) -> str:
     case = step.case
     local = step.deadline.astimezone(settings.timezone())
-    template = f"escalation_{step.level}"
-    body = templates.render(
-        template,
+    return templates.render(
+        f"escalation_{step.level}",
         number=case.number,
         category=categories[case.category_id],
         deadline=local.strftime("%m-%d %H:%M"),
     )
-    key = f"case:{case.id}:escalation:{case.clock_round}:{step.level}"
-    return outbox.Message(key, phone, body, template, now, case.id)
+
+
+def _to_supervisors(
+    serious: list[_Step], categories: dict[int, str], now: datetime
+) -> list[outbox.Message]:
+    """Level 3 goes to the hotline's supervisors too (those with a mobile number)."""
+    if not serious:
+        return []
+    query = select(User.id, User.phone).where(
+        User.role == Role.SUPERVISOR, User.active.is_(True), User.phone.is_not(None)
+    )
+    supervisors = db.session.execute(query).all()
+    return [
+        outbox.Message(
+            f"{_key(step)}:user{user_id}",
+            phone,
+            _text(step, categories),
+            "escalation_3",
+            now,
+            step.case.id,
+        )
+        for step in serious
+        for user_id, phone in supervisors
+    ]
 
 
 def _publish(step: _Step, dept: Department | None, now: datetime) -> None:

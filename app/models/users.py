@@ -25,6 +25,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(256), default="")
+    # A supervisor's mobile receives the texts of seriously overdue cases (E.164).
+    phone: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -144,3 +144,18 @@ def test_the_outbox_adds_one_message_per_key(db, now):
         assert not outbox.queue("k:3", "+8613800010001", "c", template="escalation_1", now=now)
         db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
+
+
+def test_level_three_texts_the_head_and_the_supervisors_once(db, make_case):
+    case = make_case(at=local(2026, 11, 20, 10, 0))  # Friday: due Wednesday 25th
+    sweep(local(2026, 12, 31, 0, 0))
+    sweep(local(2027, 1, 31, 0, 0))  # again: nothing more
+    query = select(OutboxMessage.to_phone).where(OutboxMessage.template == "escalation_3")
+    assert sorted(db.session.scalars(query)) == [
+        "+8613800010002",  # the water department's head
+        "+8613800090001",  # supervisor1's mobile
+    ]
+    bodies = db.session.scalars(
+        select(OutboxMessage.body).where(OutboxMessage.template == "escalation_3")
+    ).all()
+    assert all(case.number in body and "严重超期" in body for body in bodies)

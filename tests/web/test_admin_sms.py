@@ -85,3 +85,18 @@ def test_template_wording_previewed_saved_and_refused_when_bad(login, db):
     db.session.rollback()
     assert db.session.scalars(select(SmsTemplate)).all() == []
     assert admin.get("/admin/sms/templates/nope").status_code == 404
+
+
+def test_a_supervisors_mobile_is_stored_in_e164_and_a_bad_one_refused(login, db):
+    from app.models import User
+
+    admin = login("admin")
+    base = {"username": "sup9", "role": "supervisor", "password": "long-enough-1"}
+    bad = admin.post("/admin/users", data={**base, "phone": "12345"})
+    assert bad.status_code == 422
+    db.session.rollback()
+    assert db.session.scalar(select(User).where(User.username == "sup9")) is None
+    admin.post("/admin/users", data={**base, "phone": "139 0000 1111"})
+    db.session.rollback()
+    assert db.session.scalar(select(User.phone).where(User.username == "sup9")) == "+8613900001111"
+    assert "+86 139****1111" in admin.get("/admin/users").text
