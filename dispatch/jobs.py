@@ -88,7 +88,7 @@ def _send_one(app, message: Claimed, gateway: SmsGateway, now, callback) -> Roun
         try:
             wait = (message.slot - datetime.now(UTC)).total_seconds()
             if wait > 0:
-                time.sleep(wait)
+                time.sleep(min(wait, delivery.LONGEST_WAIT.total_seconds()))
             ours = delivery.still_ours(message)
             db.session.rollback()  # end the read before the network call
             if not ours:

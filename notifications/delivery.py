@@ -26,6 +26,7 @@ FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
 STALE_SENDING = timedelta(minutes=2)
 HORIZON = timedelta(seconds=5)  # how far ahead a worker books the sender's send slots
+LONGEST_WAIT = 3 * HORIZON  # a send never waits longer for its slot (a clock step back)
 UNKNOWN = "unknown:"
 
 
@@ -90,7 +91,10 @@ def claim(
     """
     wall = wall or datetime.now(UTC)
     pace = _pace(sender, wall)
-    if pace.next_slot_at - wall > HORIZON:
+    ahead = pace.next_slot_at - wall
+    if ahead > 3 * HORIZON:  # no worker books that far: the wall clock stepped back
+        pace.next_slot_at = wall
+    elif ahead > HORIZON:
         return []
     limit = max(1, min(limit, int(rate * HORIZON.total_seconds())))
     query = (

@@ -8,12 +8,13 @@ import os
 import signal
 import socket
 import subprocess
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from app.models import OutboxMessage
+from app.models import OutboxMessage, SmsSenderPace
 from app.sqlite import writing
 from dispatch import jobs
 from notifications import delivery, outbox
@@ -165,3 +166,15 @@ def test_a_failed_message_whose_last_send_went_unanswered_is_looked_up_before_a_
         db.session.commit()
     assert jobs.send_outbox(gateway, now).recovered == 1  # found at Twilio: not sent again
     assert [r.status for r in rows(db)] == ["sent"] and len(fake.accepted) == 1
+
+
+def test_a_wall_clock_stepped_back_does_not_stall_the_sender(db, now, fake, gateway):
+    """The pace booked an hour ahead by a clock that then stepped back: sending goes on."""
+    queue(db, now, 2)
+    with writing():
+        ahead = datetime.now(UTC) + timedelta(hours=1)
+        db.session.add(SmsSenderPace(sender="+8612319000000", next_slot_at=ahead))
+        db.session.commit()
+    started = time.monotonic()
+    assert jobs.send_outbox(gateway, now).sent == 2
+    assert time.monotonic() - started < 5
