@@ -153,6 +153,7 @@ def seed_policies() -> None:
                     reply_amount=policy.reply_amount,
                     reply_unit=policy.reply_unit.value,
                     onsite_hours=policy.onsite_hours,
+                    accept_minutes=policy.accept_minutes,
                     note="默认",
                 )
             )

@@ -49,6 +49,8 @@ class Policy:
     priority: str | None = None
     category: str | None = None  # a category code; matches its subtree
     onsite_hours: int | None = None
+    # 签收时限: minutes from dispatch to acceptance; None: by the end of the next working day.
+    accept_minutes: int | None = None
 
     @property
     def key(self) -> tuple[str | None, str | None, str | None]:
@@ -59,7 +61,9 @@ DEFAULT_POLICIES: tuple[Policy, ...] = (
     *(Policy(3, Unit.WORKING_DAYS, channel=c) for c in ("phone", "visit", "web", "sms")),
     *(Policy(7, Unit.WORKING_DAYS, channel=c) for c in ("letter", "transfer")),
     Policy(1, Unit.WORKING_DAYS, priority=Priority.URGENT.value),
-    Policy(1, Unit.CALENDAR_DAYS, priority=Priority.EMERGENCY.value, onsite_hours=2),
+    Policy(
+        1, Unit.CALENDAR_DAYS, priority=Priority.EMERGENCY.value, onsite_hours=2, accept_minutes=30
+    ),
 )
 LAST_RESORT = Policy(3, Unit.WORKING_DAYS)
 
@@ -118,6 +122,17 @@ def reply_due(policy: Policy, start: datetime, tz: ZoneInfo, cal: WorkCalendar) 
             return start + timedelta(days=policy.reply_amount)
         return start + timedelta(hours=policy.reply_amount)
     except OverflowError:  # past year 9999: no deadline a person will live to see
+        return LATEST
+
+
+def acceptance_due(policy: Policy, start: datetime, tz: ZoneInfo, cal: WorkCalendar) -> datetime:
+    """When a case dispatched at `start` must be accepted (签收): within the policy's minutes,
+    else by 23:59:59 local time of the next working day."""
+    if policy.accept_minutes is not None:
+        return start + timedelta(minutes=policy.accept_minutes)
+    try:
+        return end_of_working_day(start, 1, tz, cal)
+    except OverflowError:
         return LATEST
 
 

@@ -12,7 +12,7 @@ from flask import current_app
 from app.extensions import db
 from app.models import utcnow
 from app.sqlite import writing
-from dispatch import escalation
+from dispatch import acceptance, escalation
 from notifications import delivery
 from notifications.delivery import Claimed, Round
 from notifications.gateway import SmsGateway
@@ -32,6 +32,20 @@ def escalate_due_cases(now: datetime | None = None) -> list[escalation.Escalated
             done += batch.escalated
             if not batch.claimed:
                 return done
+
+
+def flag_missed_acceptance(now: datetime | None = None) -> list[acceptance.Missed]:
+    """Flag every dispatched case not accepted in time, a batch a transaction."""
+    flagged: list[acceptance.Missed] = []
+    with writing():
+        while True:
+            claimed, batch = acceptance.flag_missed(
+                now or utcnow(), current_app.config["SWEEP_BATCH"]
+            )
+            db.session.commit()
+            flagged += batch
+            if not claimed:
+                return flagged
 
 
 def send_outbox(gateway: SmsGateway, now: datetime | None = None, budget: float = 60.0) -> Round:

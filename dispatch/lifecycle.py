@@ -132,6 +132,7 @@ def announce(case: Case, *, now: datetime, created: bool = False) -> None:
         "priority": case.priority,
         "department": case.department.code if case.department else None,
         "escalation_level": case.escalation_level,
+        "accept_overdue": case.accept_overdue,
         "at": now.isoformat(),
     }
     name = events.CASE_CREATED if created else events.CASE_UPDATED
@@ -166,6 +167,8 @@ def _to_department(case: Case, dept: Department, assists: list[Department], now:
     case.status = S.DISPATCHED
     case.dispatched_at = now
     case.accepted_at = None
+    case.accept_due_at = reference.acceptance_due_for(case, now)  # 签收时限
+    case.accept_overdue = False
 
 
 def _reschedule_escalation(case: Case, now: datetime) -> None:
@@ -404,6 +407,8 @@ def act(case: Case, action: Action, actor: User, now: datetime, params: dict | N
     check(case, action, actor)
     from_status = case.status
     data = HANDLERS[action](case, actor, now, params or {})
+    if case.status != S.DISPATCHED:  # accepted, returned or closed: nothing to accept now
+        case.accept_due_at, case.accept_overdue = None, False
     record(case, action, actor, from_status, now, data)
     citizen.after_change(case, action, now)
     announce(case, now=now)

@@ -16,6 +16,7 @@ from dispatch.fields import FieldErrors, text
 
 MAX_AMOUNT = {Unit.WORKING_DAYS: 100, Unit.CALENDAR_DAYS: 365, Unit.HOURS: 24 * 30}
 MAX_ONSITE_HOURS = 72
+MAX_ACCEPT_MINUTES = 7 * 24 * 60  # a week
 
 
 def list_policies() -> list[DeadlinePolicy]:
@@ -53,6 +54,7 @@ def save_policy(data: dict, policy: DeadlinePolicy | None, now: datetime) -> Dea
         errors.add("onsite_hours", "is required for emergencies")
     if priority != Priority.EMERGENCY and onsite is not None:
         errors.add("onsite_hours", "only for emergency policies")
+    accept = _number(data, "accept_minutes", 1, MAX_ACCEPT_MINUTES, errors)
     note = text(data, "note", errors, max_length=200)
     clash = _same_key(channel, priority, category)
     if clash is not None and clash is not policy:
@@ -61,6 +63,7 @@ def save_policy(data: dict, policy: DeadlinePolicy | None, now: datetime) -> Dea
     policy = policy or DeadlinePolicy()
     policy.channel, policy.priority, policy.category = channel, priority, category
     policy.reply_unit, policy.reply_amount, policy.onsite_hours = unit, amount, onsite
+    policy.accept_minutes = accept
     policy.note, policy.updated_at = note, now
     db.session.add(policy)
     reference.bump(reference.POLICIES, now)

@@ -68,10 +68,21 @@ def current(clock: Callable[[], float] = time.monotonic) -> Snapshot:
 def deadlines_for(case: Case, now: datetime) -> Deadlines:
     """The deadlines of `case` (with its channel, priority and category) registered at `now`."""
     snapshot = current()
+    policy = _policy_of(case, snapshot)
+    return deadlines.compute(policy, now, settings.timezone(), snapshot.calendar)
+
+
+def acceptance_due_for(case: Case, now: datetime) -> datetime:
+    """When `case`, dispatched at `now`, must be accepted by its department (签收时限)."""
+    snapshot = current()
+    policy = _policy_of(case, snapshot)
+    return deadlines.acceptance_due(policy, now, settings.timezone(), snapshot.calendar)
+
+
+def _policy_of(case: Case, snapshot: Snapshot) -> Policy:
     priority = Priority.EMERGENCY if case.category.is_emergency else case.priority
     path = [node.code for node in case.category.path()]
-    policy = deadlines.resolve(snapshot.policies, case.channel, priority, path)
-    return deadlines.compute(policy, now, settings.timezone(), snapshot.calendar)
+    return deadlines.resolve(snapshot.policies, case.channel, priority, path)
 
 
 def bump(name: str, now: datetime) -> None:
@@ -114,4 +125,5 @@ def to_policy(row: DeadlinePolicy, category_code: str | None) -> Policy:
         priority=row.priority,
         category=category_code,
         onsite_hours=row.onsite_hours,
+        accept_minutes=row.accept_minutes,
     )

@@ -27,6 +27,7 @@ def _sweep_job(app: Flask) -> None:
     with app.app_context():
         try:
             done = jobs.escalate_due_cases()
+            jobs.flag_missed_acceptance()
         except Exception:  # the next run tries again; nothing is half-written
             log.exception("escalation sweep failed")
             from app.extensions import db

@@ -60,6 +60,10 @@ class Case(db.Model):
     supervised: Mapped[bool] = mapped_column(Boolean, default=False)
     return_count: Mapped[int] = mapped_column(Integer, default=0)
     extension_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 签收时限: while dispatched and not yet accepted (NULL otherwise), indexed for the sweep;
+    # `accept_overdue` stays set once the department missed it, until the case moves on.
+    accept_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    accept_overdue: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     extension_reason: Mapped[str] = mapped_column(Text, default="")
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
 

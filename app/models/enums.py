@@ -55,6 +55,7 @@ class Action(StrEnum):
     ANSWER_ON_CALL = "answer_on_call"  # 直接答复
     ESCALATE = "escalate"  # 升级 (临期 / 超期 / 严重超期), by the sweep
     ANSWER_NOTICE = "answer_notice"  # 督办回复
+    ACCEPT_OVERDUE = "accept_overdue"  # 超时未签收, by the sweep
     FOLLOW_UP = "follow_up"  # 市民补充 (an SMS from the caller on an open case)
 
 

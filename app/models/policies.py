@@ -25,6 +25,8 @@ class DeadlinePolicy(db.Model):
     reply_amount: Mapped[int] = mapped_column(Integer)
     reply_unit: Mapped[str] = mapped_column(String(16))  # working_days, calendar_days, hours
     onsite_hours: Mapped[int | None] = mapped_column(Integer)
+    # 签收时限 in minutes; empty: by the end of the next working day.
+    accept_minutes: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(String(200), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

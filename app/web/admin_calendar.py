@@ -172,5 +172,6 @@ def _policy_form(item) -> dict:
         "reply_amount": str(item.reply_amount),
         "reply_unit": item.reply_unit,
         "onsite_hours": "" if item.onsite_hours is None else str(item.onsite_hours),
+        "accept_minutes": "" if item.accept_minutes is None else str(item.accept_minutes),
         "note": item.note,
     }

@@ -50,6 +50,8 @@ ACTION_NAMES = {
     "answer_on_call": lazy_gettext("Answer on the call"),
     "answer_notice": lazy_gettext("Answer supervision"),
     "escalate": lazy_gettext("Escalated"),
+    "accept_overdue": lazy_gettext("Not accepted in time"),
+    "follow_up": lazy_gettext("Caller's follow-up"),
 }
 UNIT_NAMES = {
     "working_days": lazy_gettext("working days"),
