@@ -55,6 +55,7 @@ class Config:
     SMS_STALE_SECONDS = int(os.environ.get("HOTLINE_SMS_STALE_SECONDS", "120"))
     SMS_CATEGORY = os.environ.get("HOTLINE_SMS_CATEGORY", "consult")  # texts from new senders
     REWORK_LIMIT = int(os.environ.get("HOTLINE_REWORK_LIMIT", "2"))
+    PAUSE_LIMIT = int(os.environ.get("HOTLINE_PAUSE_LIMIT", "2"))  # pauses per deadline round
     SWEEP_BATCH = int(os.environ.get("HOTLINE_SWEEP_BATCH", "2000"))
     # How often a process looks whether another one changed the calendar or the policies.
     REFERENCE_CHECK_SECONDS = float(os.environ.get("HOTLINE_REFERENCE_CHECK_SECONDS", "5"))

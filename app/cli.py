@@ -96,6 +96,8 @@ def sweep_command(at: str | None) -> None:
     for item in done:
         click.echo(f"{item.number}\tlevel {item.level}\t{item.department or '-'}")
     click.echo(f"escalated {len(done)} case level(s)")
+    for number in jobs.resume_due_pauses(now):
+        click.echo(f"{number}\tpause ended\t-")
     for missed in jobs.flag_missed_acceptance(now):
         click.echo(f"{missed.number}\tnot accepted in time\t{missed.department or '-'}")
 

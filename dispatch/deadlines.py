@@ -136,6 +136,54 @@ def acceptance_due(policy: Policy, start: datetime, tz: ZoneInfo, cal: WorkCalen
         return LATEST
 
 
+def after_pause(
+    policy: Policy,
+    deadline: datetime,
+    paused: datetime,
+    resumed: datetime,
+    tz: ZoneInfo,
+    cal: WorkCalendar,
+) -> datetime:
+    """`deadline` moved later by the time the clock was paused, counted as the deadline is:
+    a working-day deadline moves by the paused working time (holidays and weekends in the
+    pause do not count, and are skipped again when moving), others by the paused hours."""
+    if resumed <= paused:
+        return deadline
+    try:
+        if policy.reply_unit != Unit.WORKING_DAYS:
+            return deadline + (resumed - paused)
+        return add_working_time(deadline, working_time(paused, resumed, tz, cal), tz, cal)
+    except OverflowError:
+        return LATEST
+
+
+def working_time(start: datetime, end: datetime, tz: ZoneInfo, cal: WorkCalendar) -> timedelta:
+    """How much of [start, end) falls on working days (whole local days count)."""
+    total, moment = timedelta(0), start.astimezone(tz)
+    end = end.astimezone(tz)
+    while moment < end:
+        midnight = datetime.combine(moment.date() + timedelta(days=1), time(0), tzinfo=tz)
+        stop = min(midnight, end)
+        if cal.is_workday(moment.date()):
+            total += stop - moment
+        moment = stop
+    return total
+
+
+def add_working_time(
+    start: datetime, amount: timedelta, tz: ZoneInfo, cal: WorkCalendar
+) -> datetime:
+    """The moment `amount` of working time after `start` (non-working days skipped)."""
+    moment, left = start.astimezone(tz), amount
+    while True:
+        midnight = datetime.combine(moment.date() + timedelta(days=1), time(0), tzinfo=tz)
+        if cal.is_workday(moment.date()):
+            if moment + left <= midnight:
+                return (moment + left).astimezone(start.tzinfo)
+            left -= midnight - moment
+        moment = midnight
+
+
 def end_of_working_day(start: datetime, days: int, tz: ZoneInfo, cal: WorkCalendar) -> datetime:
     """23:59:59 local time of the `days`-th working day after `start`'s local date, in UTC."""
     local_day = start.astimezone(tz).date()

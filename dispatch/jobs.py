@@ -12,7 +12,7 @@ from flask import current_app
 from app.extensions import db
 from app.models import utcnow
 from app.sqlite import writing
-from dispatch import acceptance, escalation
+from dispatch import acceptance, escalation, pauses
 from notifications import delivery
 from notifications.delivery import Claimed, Round
 from notifications.gateway import SmsGateway
@@ -32,6 +32,18 @@ def escalate_due_cases(now: datetime | None = None) -> list[escalation.Escalated
             done += batch.escalated
             if not batch.claimed:
                 return done
+
+
+def resume_due_pauses(now: datetime | None = None) -> list[str]:
+    """End every pause whose expected date has come, a batch a transaction."""
+    resumed: list[str] = []
+    with writing():
+        while True:
+            claimed, batch = pauses.resume_due(now or utcnow(), current_app.config["SWEEP_BATCH"])
+            db.session.commit()
+            resumed += batch
+            if not claimed:
+                return resumed
 
 
 def flag_missed_acceptance(now: datetime | None = None) -> list[acceptance.Missed]:

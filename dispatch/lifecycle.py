@@ -13,7 +13,7 @@ from datetime import datetime
 from app.extensions import db
 from app.models import Action, Case, CaseAssist, CaseEvent, Department, Role, Status, User
 from app.models.cases import TEXT_MAX
-from dispatch import deadlines, directory, reference, settings, supervision
+from dispatch import deadlines, directory, pauses, reference, settings, supervision
 from dispatch.errors import InvalidTransition, NotAllowed, ValidationFailed
 from dispatch.fields import FieldErrors, aware_datetime, boolean, text
 from notifications import citizen, events
@@ -51,7 +51,12 @@ TRANSITIONS: dict[Action, Rule] = {
     Action.MARK_DUPLICATE: _rule({S.REGISTERED, S.DISPATCHED}, {R.OPERATOR, R.SUPERVISOR}),
     Action.ANSWER_ON_CALL: _rule({S.REGISTERED, S.DISPATCHED}, {R.OPERATOR}),
     Action.ANSWER_NOTICE: _rule(OPEN, {R.HANDLER}, lead_only=True),
+    Action.PAUSE: _rule({S.ACCEPTED}, {R.HANDLER}, lead_only=True),
+    Action.RESUME: _rule({S.ACCEPTED}, {R.HANDLER}, lead_only=True),
 }
+
+# Actions after which a paused case's clock runs again (it leaves the department's hands).
+CLOCK_MOVES = frozenset({Action.REPLY, Action.RETURN, Action.TRANSFER})
 
 STATUS_NAMES = {
     S.REGISTERED: "registered",
@@ -91,6 +96,10 @@ def check(case: Case, action: Action, actor: User) -> None:
         raise InvalidTransition("the case has no open supervision notice")
     if action == Action.EXTEND and case.extension_until is not None:
         raise InvalidTransition("an extension request is already waiting for approval")
+    if action == Action.PAUSE:
+        pauses.check_pause(case)
+    if action == Action.RESUME:
+        pauses.check_resume(case)
 
 
 def _state_message(case: Case, action: Action) -> str:
@@ -172,7 +181,11 @@ def _to_department(case: Case, dept: Department, assists: list[Department], now:
 
 
 def _reschedule_escalation(case: Case, now: datetime) -> None:
-    """After the deadline moved: the next level not yet reached, timed on the new deadline."""
+    """After the deadline moved: the next level not yet reached, timed on the new deadline
+    (none while the clock is paused: the resume times it)."""
+    if case.paused_at is not None:
+        case.next_escalation_at = None
+        return
     deadline = deadlines.escalation_deadline(case.due_at, case.onsite_due_at)
     step = deadlines.next_escalation(case.escalation_level, case.clock_started_at or now, deadline)
     case.next_escalation_at = step[1] if step else None
@@ -396,6 +409,8 @@ HANDLERS: dict[Action, Callable] = {
     Action.APPROVE_EXTENSION: _approve_extension,
     Action.MARK_DUPLICATE: _mark_duplicate,
     Action.ANSWER_ON_CALL: _answer_on_call,
+    Action.PAUSE: pauses.pause,
+    Action.RESUME: pauses.resume,
 }
 
 
@@ -405,6 +420,9 @@ def act(case: Case, action: Action, actor: User, now: datetime, params: dict | N
     Raises InvalidTransition, NotAllowed or ValidationFailed, having changed nothing.
     """
     check(case, action, actor)
+    if action not in (Action.PAUSE, Action.RESUME) and case.paused_at is not None:
+        if action in CLOCK_MOVES:  # the department acts on it: its clock runs again first
+            pauses.end_if_paused(case, now, "department")
     from_status = case.status
     data = HANDLERS[action](case, actor, now, params or {})
     if case.status != S.DISPATCHED:  # accepted, returned or closed: nothing to accept now

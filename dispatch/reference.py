@@ -79,6 +79,15 @@ def acceptance_due_for(case: Case, now: datetime) -> datetime:
     return deadlines.acceptance_due(policy, now, settings.timezone(), snapshot.calendar)
 
 
+def deadline_after_pause(case: Case, paused: datetime, resumed: datetime) -> datetime:
+    """The reply deadline of `case` with the pause [paused, resumed) left out."""
+    snapshot = current()
+    policy = _policy_of(case, snapshot)
+    return deadlines.after_pause(
+        policy, case.due_at, paused, resumed, settings.timezone(), snapshot.calendar
+    )
+
+
 def _policy_of(case: Case, snapshot: Snapshot) -> Policy:
     priority = Priority.EMERGENCY if case.category.is_emergency else case.priority
     path = [node.code for node in case.category.path()]

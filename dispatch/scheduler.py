@@ -28,6 +28,7 @@ def _sweep_job(app: Flask) -> None:
         try:
             done = jobs.escalate_due_cases()
             jobs.flag_missed_acceptance()
+            jobs.resume_due_pauses()
         except Exception:  # the next run tries again; nothing is half-written
             log.exception("escalation sweep failed")
             from app.extensions import db

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models import Case, Channel, InboundSms, Role, SmsOptOut, Status
-from dispatch import intake, lifecycle, phones, settings
+from dispatch import intake, lifecycle, pauses, phones, settings
 from dispatch.lifecycle import OPEN
 from notifications import events
 
@@ -101,6 +101,7 @@ def _handle(phone: str, body: str, now: datetime) -> Outcome:
     case = _newest(phone, OPEN)
     if case is not None:
         lifecycle.follow_up(case, body, now, "sms")
+        pauses.end_if_paused(case, now, "citizen")  # the caller answered: the clock runs
         return Outcome("follow_up", case)
     if answer is not None:  # a late answer, the callback already done: nothing to open
         return Outcome("ignored")

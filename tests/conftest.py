@@ -21,6 +21,7 @@ from app.models import (
     CaseEscalation,
     CaseEvent,
     CaseNumberCounter,
+    CasePause,
     DeadlinePolicy,
     InboundSms,
     OutboxMessage,
@@ -41,6 +42,7 @@ from notifications import templates
 from tests import dbserver
 
 CASE_TABLES = [
+    CasePause,
     Call,
     InboundSms,
     SmsStatusCallback,

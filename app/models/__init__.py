@@ -3,7 +3,7 @@
 from app.models.base import utcnow
 from app.models.calendar import CalendarOverride
 from app.models.calls import Call
-from app.models.cases import Case, CaseAssist, CaseEvent, CaseNumberCounter
+from app.models.cases import Case, CaseAssist, CaseEvent, CaseNumberCounter, CasePause
 from app.models.categories import Category
 from app.models.departments import Department
 from app.models.enums import (
@@ -39,6 +39,7 @@ __all__ = [
     "CaseEvent",
     "CaseEscalation",
     "CaseNumberCounter",
+    "CasePause",
     "Category",
     "Channel",
     "DeadlinePolicy",

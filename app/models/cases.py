@@ -64,6 +64,10 @@ class Case(db.Model):
     # `accept_overdue` stays set once the department missed it, until the case moves on.
     accept_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     accept_overdue: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # 暂停计时: set while the reply clock is paused; the pause ends by itself at
+    # `pause_until` (indexed for the sweep) unless the department or the citizen ends it.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pause_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     extension_reason: Mapped[str] = mapped_column(Text, default="")
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
 
@@ -103,6 +107,27 @@ class CaseAssist(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="assists")
     department: Mapped[Department] = relationship()
+
+
+class CasePause(db.Model):
+    """One pause of a case's reply clock (暂停计时), while the department waits on the caller."""
+
+    __tablename__ = "case_pauses"
+    __table_args__ = (Index("ix_case_pauses_case_id_round", "case_id", "clock_round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    clock_round: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(16))  # not_reachable, materials, other
+    reason: Mapped[str] = mapped_column(Text)
+    paused_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resumed_by: Mapped[str] = mapped_column(String(16), default="")  # department, citizen, time
+    due_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship()
 
 
 class CaseEvent(db.Model):

@@ -7,7 +7,7 @@ from flask_login import login_required
 
 from app.auth import roles_required
 from app.models import Role, utcnow
-from dispatch import desks, directory, supervision
+from dispatch import desks, directory, pauses, supervision
 
 bp = Blueprint("desks", __name__, url_prefix="/desk")
 
@@ -51,5 +51,6 @@ def supervisor():
         overdue=supervision.overdue_by_department(now),
         returned=supervision.repeatedly_returned(),
         extensions=supervision.pending_extensions(),
+        paused=pauses.paused_cases(),
         counters=desks.counters(now),
     )

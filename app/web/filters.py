@@ -52,6 +52,8 @@ ACTION_NAMES = {
     "escalate": lazy_gettext("Escalated"),
     "accept_overdue": lazy_gettext("Not accepted in time"),
     "follow_up": lazy_gettext("Caller's follow-up"),
+    "pause": lazy_gettext("Pause the clock"),
+    "resume": lazy_gettext("Resume the clock"),
 }
 UNIT_NAMES = {
     "working_days": lazy_gettext("working days"),

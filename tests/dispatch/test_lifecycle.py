@@ -37,6 +37,8 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
     },
     "answer_on_call": {"registered": {"operator1"}, "dispatched": {"operator1"}},
     "answer_notice": {state: {LEAD} for state in ["dispatched", "accepted", "replied"]},
+    "pause": {"accepted": {LEAD}},
+    "resume": {},  # only a paused case resumes (tests/dispatch/test_pauses.py)
 }
 
 TO_STATUS = {
@@ -67,7 +69,12 @@ def params_for(action: str, now, original: str) -> dict:
         "mark_duplicate": {"of": original},
         "answer_on_call": {"text": "已在电话中解答"},
         "answer_notice": {"text": "已加派人手,明日完成"},
+        "pause": {"kind": "not_reachable", "reason": "电话无人接听", "until": later(now)},
     }.get(action, {})
+
+
+def later(now) -> str:
+    return (now + timedelta(days=2)).isoformat()
 
 
 def test_the_expected_table_covers_every_action():
