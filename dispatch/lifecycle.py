@@ -13,7 +13,15 @@ from datetime import datetime
 from app.extensions import db
 from app.models import Action, Case, CaseAssist, CaseEvent, Department, Role, Status, User
 from app.models.cases import TEXT_MAX
-from dispatch import deadlines, directory, pauses, reference, settings, supervision
+from dispatch import (
+    cohandling,
+    deadlines,
+    directory,
+    pauses,
+    reference,
+    settings,
+    supervision,
+)
 from dispatch.errors import InvalidTransition, NotAllowed, ValidationFailed
 from dispatch.fields import FieldErrors, aware_datetime, boolean, text
 from notifications import citizen, events
@@ -51,6 +59,7 @@ TRANSITIONS: dict[Action, Rule] = {
     Action.MARK_DUPLICATE: _rule({S.REGISTERED, S.DISPATCHED}, {R.OPERATOR, R.SUPERVISOR}),
     Action.ANSWER_ON_CALL: _rule({S.REGISTERED, S.DISPATCHED}, {R.OPERATOR}),
     Action.ANSWER_NOTICE: _rule(OPEN, {R.HANDLER}, lead_only=True),
+    Action.ASSIST_OPINION: _rule({S.DISPATCHED, S.ACCEPTED}, {R.HANDLER}),
     Action.PAUSE: _rule({S.ACCEPTED}, {R.HANDLER}, lead_only=True),
     Action.RESUME: _rule({S.ACCEPTED}, {R.HANDLER}, lead_only=True),
 }
@@ -96,6 +105,8 @@ def check(case: Case, action: Action, actor: User) -> None:
         raise InvalidTransition("the case has no open supervision notice")
     if action == Action.EXTEND and case.extension_until is not None:
         raise InvalidTransition("an extension request is already waiting for approval")
+    if action == Action.ASSIST_OPINION:
+        cohandling.check_opinion(case, actor)
     if action == Action.PAUSE:
         pauses.check_pause(case)
     if action == Action.RESUME:
@@ -220,9 +231,10 @@ def _accept(case, actor, now, params):
 
 def _reply(case, actor, now, params):
     reply_text = _required_text(params, "text")
+    override = cohandling.check_reply(case, params)  # opinions owed: refused or overridden
     case.status, case.replied_at, case.reply_text = S.REPLIED, now, reply_text
     case.next_escalation_at = None  # a reply stops the clock
-    return {"text": reply_text}
+    return {"text": reply_text, **override}
 
 
 def _return(case, actor, now, params):
@@ -409,6 +421,7 @@ HANDLERS: dict[Action, Callable] = {
     Action.APPROVE_EXTENSION: _approve_extension,
     Action.MARK_DUPLICATE: _mark_duplicate,
     Action.ANSWER_ON_CALL: _answer_on_call,
+    Action.ASSIST_OPINION: cohandling.give_opinion,
     Action.PAUSE: pauses.pause,
     Action.RESUME: pauses.resume,
 }
@@ -420,6 +433,8 @@ def act(case: Case, action: Action, actor: User, now: datetime, params: dict | N
     Raises InvalidTransition, NotAllowed or ValidationFailed, having changed nothing.
     """
     check(case, action, actor)
+    if action == Action.REPLY:  # refused before anything changes while opinions are owed
+        cohandling.check_reply(case, params or {})
     if action not in (Action.PAUSE, Action.RESUME) and case.paused_at is not None:
         if action in CLOCK_MOVES:  # the department acts on it: its clock runs again first
             pauses.end_if_paused(case, now, "department")

@@ -104,9 +104,18 @@ class CaseAssist(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    # 协办意见: the lead waits for this department's opinion until it is given.
+    opinion: Mapped[str] = mapped_column(Text, default="", server_default="")
+    opinion_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opinion_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped[Case] = relationship(back_populates="assists")
     department: Mapped[Department] = relationship()
+    opinion_by: Mapped[User | None] = relationship()
+
+    @property
+    def owed(self) -> bool:
+        return self.opinion_at is None
 
 
 class CasePause(db.Model):

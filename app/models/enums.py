@@ -56,6 +56,7 @@ class Action(StrEnum):
     ESCALATE = "escalate"  # 升级 (临期 / 超期 / 严重超期), by the sweep
     ANSWER_NOTICE = "answer_notice"  # 督办回复
     ACCEPT_OVERDUE = "accept_overdue"  # 超时未签收, by the sweep
+    ASSIST_OPINION = "assist_opinion"  # 协办意见
     PAUSE = "pause"  # 暂停计时 (waiting on the caller)
     RESUME = "resume"  # 恢复计时
     FOLLOW_UP = "follow_up"  # 市民补充 (an SMS from the caller on an open case)

@@ -52,6 +52,7 @@ ACTION_NAMES = {
     "escalate": lazy_gettext("Escalated"),
     "accept_overdue": lazy_gettext("Not accepted in time"),
     "follow_up": lazy_gettext("Caller's follow-up"),
+    "assist_opinion": lazy_gettext("Give the assisting opinion"),
     "pause": lazy_gettext("Pause the clock"),
     "resume": lazy_gettext("Resume the clock"),
 }

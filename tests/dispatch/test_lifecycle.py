@@ -38,7 +38,8 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
     "answer_on_call": {"registered": {"operator1"}, "dispatched": {"operator1"}},
     "answer_notice": {state: {LEAD} for state in ["dispatched", "accepted", "replied"]},
     "pause": {"accepted": {LEAD}},
-    "resume": {},  # only a paused case resumes (tests/dispatch/test_pauses.py)
+    "resume": {},  # only a paused case resumes (tests/web/test_pauses.py)
+    "assist_opinion": {},  # only an assisting department (tests/web/test_cohandling.py)
 }
 
 TO_STATUS = {
