@@ -8,10 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Case, CaseAssist, Status, User
+from app.models import Action, Case, CaseAssist, CaseEvent, Status, User
 from dispatch.cases import WAITING_FOR_REPLY
 
 QUEUE_LIMIT = 100
+RETURNED_WINDOW = timedelta(days=30)
 
 
 def _cases(query) -> list[Case]:
@@ -39,7 +40,24 @@ def department_queues(user: User, now: datetime) -> dict[str, list[Case]]:
         ),
         "overdue": _cases(waiting.where(Case.due_at < now).order_by(Case.due_at)),
         "cohandled": _cases(assisting.order_by(Case.due_at)),
+        "returned": _cases(returned_by(dept, now - RETURNED_WINDOW)),
     }
+
+
+def returned_by(department_id: int, since: datetime):
+    """Cases a department returned (退回) since `since`, the latest return first."""
+    returns = (
+        select(CaseEvent.case_id, func.max(CaseEvent.created_at).label("at"))
+        .join(User, User.id == CaseEvent.actor_id)
+        .where(
+            CaseEvent.action == Action.RETURN,
+            CaseEvent.created_at >= since,
+            User.department_id == department_id,
+        )
+        .group_by(CaseEvent.case_id)
+        .subquery()
+    )
+    return select(Case).join(returns, returns.c.case_id == Case.id).order_by(returns.c.at.desc())
 
 
 def operator_queues(now: datetime) -> dict[str, list[Case]]:

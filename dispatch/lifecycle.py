@@ -56,6 +56,7 @@ TRANSITIONS: dict[Action, Rule] = {
     Action.SUPERVISE: _rule(OPEN, {R.SUPERVISOR}),
     Action.EXTEND: _rule({S.DISPATCHED, S.ACCEPTED}, {R.HANDLER}, lead_only=True),
     Action.APPROVE_EXTENSION: _rule({S.DISPATCHED, S.ACCEPTED}, {R.SUPERVISOR}),
+    Action.REFUSE_EXTENSION: _rule({S.DISPATCHED, S.ACCEPTED}, {R.SUPERVISOR}),
     Action.MARK_DUPLICATE: _rule({S.REGISTERED, S.DISPATCHED}, {R.OPERATOR, R.SUPERVISOR}),
     Action.ANSWER_ON_CALL: _rule({S.REGISTERED, S.DISPATCHED}, {R.OPERATOR}),
     Action.ANSWER_NOTICE: _rule(OPEN, {R.HANDLER}, lead_only=True),
@@ -99,7 +100,7 @@ def check(case: Case, action: Action, actor: User) -> None:
         raise NotAllowed(f"role {actor.role} may not {action.value} a case")
     if rule.lead_only and actor.role == R.HANDLER and actor.department_id != case.department_id:
         raise NotAllowed(f"only the lead department may {action.value} this case")
-    if action == Action.APPROVE_EXTENSION and case.extension_until is None:
+    if action in (Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION) and not case.extension_until:
         raise InvalidTransition("no extension has been requested")
     if action == Action.ANSWER_NOTICE and not supervision.open_notices_of(case):
         raise InvalidTransition("the case has no open supervision notice")
@@ -346,6 +347,15 @@ def _approve_extension(case, actor, now, params):
     return {"from": previous.isoformat() if previous else None, "until": case.due_at.isoformat()}
 
 
+def _refuse_extension(case, actor, now, params):
+    errors = FieldErrors()
+    reason = text(params, "reason", errors, required=True, max_length=TEXT_MAX)
+    errors.raise_if_any()
+    asked = case.extension_until.isoformat()
+    case.extension_until, case.extension_reason = None, ""
+    return {"until": asked, "reason": reason}  # the deadline stays as it was
+
+
 def _mark_duplicate(case, actor, now, params):
     from dispatch.cases import get_visible
 
@@ -419,6 +429,7 @@ HANDLERS: dict[Action, Callable] = {
     Action.ANSWER_NOTICE: supervision.answer_notices,
     Action.EXTEND: _extend,
     Action.APPROVE_EXTENSION: _approve_extension,
+    Action.REFUSE_EXTENSION: _refuse_extension,
     Action.MARK_DUPLICATE: _mark_duplicate,
     Action.ANSWER_ON_CALL: _answer_on_call,
     Action.ASSIST_OPINION: cohandling.give_opinion,

@@ -5,18 +5,28 @@ returns, pending extensions)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Case, Department, NoticeStatus, Status, SupervisionNotice, User
+from app.models import (
+    Action,
+    Case,
+    CaseEvent,
+    Department,
+    NoticeStatus,
+    Status,
+    SupervisionNotice,
+    User,
+)
 from app.models.cases import TEXT_MAX
 from dispatch.errors import InvalidTransition
 from dispatch.fields import FieldErrors, aware_datetime, text
 
 WAITING = (Status.REGISTERED, Status.DISPATCHED, Status.ACCEPTED)
 REPEATED_RETURNS = 2
+RETURNS_WINDOW = timedelta(days=30)
 
 
 def open_notices_of(case: Case) -> list[SupervisionNotice]:
@@ -116,3 +126,26 @@ def pending_extensions(limit: int = 100) -> list[Case]:
         .limit(limit)
     )
     return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class ReturnsRow:
+    department: str
+    returns: int
+    cases: int
+
+
+def returns_by_department(now: datetime) -> list[ReturnsRow]:
+    """退回 counted per department (the returning handler's) in the last RETURNS_WINDOW:
+    how often, and how many distinct cases."""
+    since = now - RETURNS_WINDOW
+    query = (
+        select(Department.name, func.count(), func.count(func.distinct(CaseEvent.case_id)))
+        .select_from(CaseEvent)
+        .join(User, User.id == CaseEvent.actor_id)
+        .join(Department, Department.id == User.department_id)
+        .where(CaseEvent.action == Action.RETURN, CaseEvent.created_at >= since)
+        .group_by(Department.name)
+        .order_by(func.count().desc())
+    )
+    return [ReturnsRow(*row) for row in db.session.execute(query)]

@@ -51,6 +51,7 @@ class Action(StrEnum):
     SUPERVISE = "supervise"  # 督办
     EXTEND = "extend"  # 申请延期
     APPROVE_EXTENSION = "approve_extension"  # 批准延期
+    REFUSE_EXTENSION = "refuse_extension"  # 驳回延期
     MARK_DUPLICATE = "mark_duplicate"  # 重复件
     ANSWER_ON_CALL = "answer_on_call"  # 直接答复
     ESCALATE = "escalate"  # 升级 (临期 / 超期 / 严重超期), by the sweep

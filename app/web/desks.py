@@ -52,5 +52,6 @@ def supervisor():
         returned=supervision.repeatedly_returned(),
         extensions=supervision.pending_extensions(),
         paused=pauses.paused_cases(),
+        returns=supervision.returns_by_department(now),
         counters=desks.counters(now),
     )

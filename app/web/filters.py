@@ -46,6 +46,7 @@ ACTION_NAMES = {
     "supervise": lazy_gettext("Supervise"),
     "extend": lazy_gettext("Ask for extension"),
     "approve_extension": lazy_gettext("Approve extension"),
+    "refuse_extension": lazy_gettext("Refuse extension"),
     "mark_duplicate": lazy_gettext("Mark duplicate"),
     "answer_on_call": lazy_gettext("Answer on the call"),
     "answer_notice": lazy_gettext("Answer supervision"),

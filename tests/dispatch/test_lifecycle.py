@@ -31,6 +31,7 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
     "supervise": {state: {"supervisor1"} for state in OPEN},
     "extend": {"dispatched": {LEAD}, "accepted": {LEAD}},
     "approve_extension": {"dispatched": {"supervisor1"}, "accepted": {"supervisor1"}},
+    "refuse_extension": {"dispatched": {"supervisor1"}, "accepted": {"supervisor1"}},
     "mark_duplicate": {
         "registered": {"operator1", "supervisor1"},
         "dispatched": {"operator1", "supervisor1"},
@@ -70,6 +71,7 @@ def params_for(action: str, now, original: str) -> dict:
         "mark_duplicate": {"of": original},
         "answer_on_call": {"text": "已在电话中解答"},
         "answer_notice": {"text": "已加派人手,明日完成"},
+        "refuse_extension": {"reason": "理由不充分"},
         "pause": {"kind": "not_reachable", "reason": "电话无人接听", "until": later(now)},
     }.get(action, {})
 
@@ -92,7 +94,10 @@ def test_action_from_state_for_every_role(db, make_case, user, now, action, stat
     original = make_case("dispatched", description="原始工单").number
     for username in ACTORS:
         case = make_case(state)
-        if action == "approve_extension" and state in ("dispatched", "accepted"):
+        if action in ("approve_extension", "refuse_extension") and state in (
+            "dispatched",
+            "accepted",
+        ):
             with writing():
                 lifecycle.act(case, Action.EXTEND, user(LEAD), now, params_for("extend", now, ""))
                 db.session.commit()
@@ -178,3 +183,19 @@ def test_a_refused_action_names_the_department_that_has_the_case(db, make_case, 
     case = make_case("dispatched")
     with pytest.raises(InvalidTransition, match="water"):
         lifecycle.act(case, Action.DISPATCH, user("operator1"), now, {"department": "gas"})
+
+
+def test_a_refused_extension_leaves_the_deadline(db, make_case, user, now):
+    case = make_case("accepted")
+    due = case.due_at
+    with writing():
+        lifecycle.act(case, Action.EXTEND, user(LEAD), now, params_for("extend", now, ""))
+        params = {"reason": "现场已具备条件,请按期办结"}
+        lifecycle.act(case, Action.REFUSE_EXTENSION, user("supervisor1"), now, params)
+        db.session.commit()
+    db.session.refresh(case)
+    assert case.due_at == due and case.extension_until is None
+    last = db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id.desc())
+    ).first()
+    assert last.action == "refuse_extension" and last.data["reason"].startswith("现场")
