@@ -56,6 +56,10 @@ class Config:
     SMS_CATEGORY = os.environ.get("HOTLINE_SMS_CATEGORY", "consult")  # texts from new senders
     REWORK_LIMIT = int(os.environ.get("HOTLINE_REWORK_LIMIT", "2"))
     PAUSE_LIMIT = int(os.environ.get("HOTLINE_PAUSE_LIMIT", "2"))  # pauses per deadline round
+    # Photos and documents sent with a reply: where they are kept, and how much is taken.
+    UPLOAD_DIR = os.environ.get("HOTLINE_UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("HOTLINE_ATTACHMENT_MAX_BYTES", str(5 * 2**20)))
+    ATTACHMENTS_PER_REPLY = int(os.environ.get("HOTLINE_ATTACHMENTS_PER_REPLY", "4"))
     SWEEP_BATCH = int(os.environ.get("HOTLINE_SWEEP_BATCH", "2000"))
     # How often a process looks whether another one changed the calendar or the policies.
     REFERENCE_CHECK_SECONDS = float(os.environ.get("HOTLINE_REFERENCE_CHECK_SECONDS", "5"))

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from app.extensions import db
 from app.models import Action, Case, CaseAssist, CaseEvent, Department, Role, Status, User
 from app.models.cases import TEXT_MAX
@@ -457,6 +459,12 @@ def act(case: Case, action: Action, actor: User, now: datetime, params: dict | N
     citizen.after_change(case, action, now)
     announce(case, now=now)
     return case
+
+
+def last_event(case: Case) -> CaseEvent:
+    """The newest history event of `case` (flushed)."""
+    query = select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id.desc())
+    return db.session.scalars(query.limit(1)).one()
 
 
 def action_from_name(name: str) -> Action:

@@ -18,6 +18,7 @@ from app.models import (
     Call,
     Case,
     CaseAssist,
+    CaseAttachment,
     CaseEscalation,
     CaseEvent,
     CaseNumberCounter,
@@ -42,6 +43,7 @@ from notifications import templates
 from tests import dbserver
 
 CASE_TABLES = [
+    CaseAttachment,
     CasePause,
     Call,
     InboundSms,

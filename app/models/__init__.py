@@ -3,7 +3,14 @@
 from app.models.base import utcnow
 from app.models.calendar import CalendarOverride
 from app.models.calls import Call
-from app.models.cases import Case, CaseAssist, CaseEvent, CaseNumberCounter, CasePause
+from app.models.cases import (
+    Case,
+    CaseAssist,
+    CaseAttachment,
+    CaseEvent,
+    CaseNumberCounter,
+    CasePause,
+)
 from app.models.categories import Category
 from app.models.departments import Department
 from app.models.enums import (
@@ -36,6 +43,7 @@ __all__ = [
     "Call",
     "Case",
     "CaseAssist",
+    "CaseAttachment",
     "CaseEvent",
     "CaseEscalation",
     "CaseNumberCounter",

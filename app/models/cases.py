@@ -139,6 +139,24 @@ class CasePause(db.Model):
     case: Mapped[Case] = relationship()
 
 
+class CaseAttachment(db.Model):
+    """A photo or document of the work done, sent with the department's reply; the file is
+    kept under HOTLINE_UPLOAD_DIR by a random name, never where the web server serves."""
+
+    __tablename__ = "case_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class CaseEvent(db.Model):
     """One step of a case's history; rows are only ever added."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, g, request
 
 from app import auth
 from app.web import filters
@@ -24,6 +24,15 @@ def register(app: Flask) -> None:
     @app.before_request
     def _who():
         g.user = auth.session_user()
+
+    def _room_for_attachments() -> None:
+        """A case action may carry reply attachments: a larger body than elsewhere (set
+        before the CSRF check reads the form)."""
+        if request.endpoint == "cases.act":
+            files = app.config["ATTACHMENT_MAX_BYTES"] * app.config["ATTACHMENTS_PER_REPLY"]
+            request.max_content_length = files + 2**20
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _room_for_attachments)
 
     filters.init_app(app)
     blueprints = (pages, sessions, cases, desks, admin, admin_calendar, admin_sms, routing_admin)

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from app.auth import roles_required
 from app.extensions import db
-from app.models import Channel, Priority, Role, utcnow
-from dispatch import cases, directory, intake, lifecycle, phones, settings
+from app.models import Action, Channel, Priority, Role, utcnow
+from dispatch import attachments, cases, directory, intake, lifecycle, phones, settings
 from dispatch.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -101,6 +111,7 @@ def detail(number: str):
         case=case,
         actions=lifecycle.allowed_actions(case, g.user),
         departments=directory.list_departments(),
+        files=attachments.of_case(case),
     )
 
 
@@ -110,7 +121,12 @@ def act(number: str, action: str):
     try:
         chosen = lifecycle.action_from_name(action)
         case = cases.get_visible(number, g.user, for_update=True)
-        lifecycle.act(case, chosen, g.user, utcnow(), _params(chosen))
+        files = attachments.check(_uploads()) if chosen == Action.REPLY else []
+        now = utcnow()
+        lifecycle.act(case, chosen, g.user, now, _params(chosen))
+        if files:
+            db.session.flush()
+            attachments.store(case, files, lifecycle.last_event(case), g.user, now)
         db.session.commit()
         flash(_("Done: %(action)s.", action=action), "ok")
     except NotFound:
@@ -122,6 +138,32 @@ def act(number: str, action: str):
         db.session.rollback()
         flash(exc.message, "error")
     return redirect(url_for("cases.detail", number=number))
+
+
+@bp.get("/<number>/attachments/<int:attachment_id>")
+@login_required
+def attachment(number: str, attachment_id: int):
+    try:
+        case = cases.get_visible(number, g.user)
+        row, path = attachments.find(case, attachment_id)
+    except NotFound:
+        abort(404)
+    answer = send_file(
+        path,
+        mimetype=row.content_type,
+        download_name=row.filename,
+        as_attachment=row.content_type == "application/pdf",
+    )
+    answer.headers["X-Content-Type-Options"] = "nosniff"
+    return answer
+
+
+def _uploads() -> list[attachments.Upload]:
+    return [
+        attachments.Upload(f.filename or "", f.read())
+        for f in request.files.getlist(attachments.FIELD)
+        if f.filename
+    ]
 
 
 def _params(action) -> dict:
