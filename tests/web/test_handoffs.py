@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.models import Action, CaseEvent
 from app.sqlite import writing
 from dispatch import lifecycle
+from notifications import inbound
 
 
 def run(db, user, case, now, *steps):
@@ -108,3 +109,40 @@ def test_rework_after_a_dissatisfied_callback_then_reopen(db, user, now, make_ca
     actions = [a for a, _, _ in history(db, case)]
     assert actions[-5:] == ["callback", "accept", "reply", "callback", "reopen"]
     assert history(db, case)[-5][1:] == ("replied", "dispatched")  # back for rework (重办)
+    run(
+        db,
+        user,
+        case,
+        now + timedelta(hours=1),
+        ("accept", "water1", {}),
+        ("reply", "water1", {"text": "管网改造完成"}),
+        ("close", "operator1", {"resolution": "已办结"}),
+    )
+    assert case.status == "closed"
+
+
+def test_paused_for_the_caller_then_closed(db, user, now, make_case):
+    case = make_case("accepted")
+    due = case.due_at
+    until = (now + timedelta(days=3)).isoformat()
+    pause = {"kind": "materials", "reason": "请市民提供物业合同", "until": until}
+    run(db, user, case, now, ("pause", "water1", pause))
+    with writing():
+        inbound.receive(
+            "SM" + "6" * 32, case.caller_phone, "合同已拍照发到邮箱", now + timedelta(hours=2)
+        )
+        db.session.commit()
+    db.session.refresh(case)
+    assert case.paused_at is None and case.due_at > due
+    run(
+        db,
+        user,
+        case,
+        now + timedelta(hours=3),
+        ("reply", "water1", {"text": "已核实合同并处理"}),
+        ("callback", "operator1", {"satisfied": True}),
+    )
+    assert [a for a, _, _ in history(db, case)][-5:] == [
+        "pause", "follow_up", "resume", "reply", "callback",
+    ]  # fmt: skip
+    assert case.status == "closed"
