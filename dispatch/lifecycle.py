@@ -302,8 +302,7 @@ def citizen_callback(case: Case, level: str, note: str, now: datetime, via: str)
 
 def follow_up(case: Case, text_: str, now: datetime, via: str) -> CaseEvent:
     """市民补充: the caller adds to an open case (status unchanged)."""
-    event = record(case, Action.FOLLOW_UP, None, case.status, now, {"text": text_, "via": via})
-    return event
+    return record(case, Action.FOLLOW_UP, None, case.status, now, {"text": text_, "via": via})
 
 
 def _close(case, actor, now, params):
@@ -448,9 +447,8 @@ def act(case: Case, action: Action, actor: User, now: datetime, params: dict | N
     check(case, action, actor)
     if action == Action.REPLY:  # refused before anything changes while opinions are owed
         cohandling.check_reply(case, params or {})
-    if action not in (Action.PAUSE, Action.RESUME) and case.paused_at is not None:
-        if action in CLOCK_MOVES:  # the department acts on it: its clock runs again first
-            pauses.end_if_paused(case, now, "department")
+    if action in CLOCK_MOVES:  # the department acts on it: a paused clock runs again first
+        pauses.end_if_paused(case, now, "department")
     from_status = case.status
     data = HANDLERS[action](case, actor, now, params or {})
     if case.status != S.DISPATCHED:  # accepted, returned or closed: nothing to accept now

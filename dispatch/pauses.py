@@ -143,10 +143,6 @@ def paused_cases(limit_: int = 100) -> list[Case]:
     return list(db.session.scalars(query))
 
 
-def current_pause(case: Case) -> CasePause | None:
-    return _open_pause(case) if case.paused_at is not None else None
-
-
 def _open_pause(case: Case) -> CasePause | None:
     query = (
         select(CasePause)
