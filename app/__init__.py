@@ -48,6 +48,7 @@ def _init_extensions(app: Flask) -> None:
     from app.extensions import csrf, db, migrate, socketio
     from app.live import RedisQueue
     from config import BASE_DIR
+    from dispatch import rollup  # noqa: F401  (its listener keeps the statistics rollup)
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)
     db.init_app(app)

@@ -32,6 +32,8 @@ from app.models import (
     SmsSenderPace,
     SmsStatusCallback,
     SmsTemplate,
+    StatsDaily,
+    StatsDelta,
     SupervisionNotice,
     User,
 )
@@ -43,6 +45,8 @@ from notifications import templates
 from tests import dbserver
 
 CASE_TABLES = [
+    StatsDaily,
+    StatsDelta,
     CaseAttachment,
     CasePause,
     Call,

@@ -34,6 +34,7 @@ from app.models.outbox import (
 from app.models.policies import DeadlinePolicy
 from app.models.reference import ReferenceVersion
 from app.models.routing import RoutingRevision, RoutingRule
+from app.models.stats import StatsDaily, StatsDelta
 from app.models.users import ApiToken, User
 
 __all__ = [
@@ -65,6 +66,8 @@ __all__ = [
     "Role",
     "RoutingRevision",
     "RoutingRule",
+    "StatsDaily",
+    "StatsDelta",
     "Status",
     "SupervisionNotice",
     "User",

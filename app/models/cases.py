@@ -24,6 +24,9 @@ class Case(db.Model):
         Index("ix_cases_caller_phone_created_at", "caller_phone", "created_at"),
         Index("ix_cases_department_id_status", "department_id", "status"),
         Index("ix_cases_status_created_at", "status", "created_at"),
+        # statistics: overdue open cases (counted live), a department's own figures
+        Index("ix_cases_status_due_at", "status", "due_at"),
+        Index("ix_cases_department_id_created_at", "department_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

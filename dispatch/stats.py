@@ -1,0 +1,349 @@
+"""统计分析: the hotline's read-only figures for a period, grouped, compared with the previous
+period, and its hotspots. Served from the rollup (dispatch/rollup.py), exact at every moment;
+the overdue open cases, which depend on `now`, are counted live from an index."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Case, Category, Department
+from app.models.stats import BUCKETS
+from dispatch import phones, rollup_sql, stats_live
+from dispatch.errors import ValidationFailed
+from dispatch.rollup import BUCKET_EDGES
+from dispatch.rollup_sql import Tally
+
+GROUPINGS = ("department", "category", "channel", "district", "day", "month")
+MAX_DAYS = 3660  # about ten years
+
+DEFINITIONS: list[tuple[str, str, str]] = [
+    (
+        "cohort",
+        "统计口径",
+        "Every figure is about the cases registered (created_at, in the hotline's time zone "
+        "HOTLINE_TIMEZONE) on the period's days, start and end included, as they stand now. "
+        "A case marked duplicate (重复件) is left out: it counts once, through its original.",
+    ),
+    ("received", "受理量", "Cases registered in the period."),
+    (
+        "closed",
+        "办结量",
+        "Of those, the cases closed or archived now; a reopened or reworked case counts again "
+        "only once it is closed again. A case answered on the call (直接答复) is closed.",
+    ),
+    ("closure_rate", "办结率", "closed / received (none when nothing was received)."),
+    (
+        "replied",
+        "已反馈",
+        "Cases with a department's reply in force (a reopen or rework withdraws the reply "
+        "until the department replies again). An answer on the call is not a department's "
+        "reply and is not counted here.",
+    ),
+    (
+        "replied_on_time",
+        "按时反馈",
+        "Replied at or before the reply deadline in force at the reply (approved extensions "
+        "and paused time included; a reply exactly at the deadline is on time).",
+    ),
+    ("on_time_rate", "反馈及时率", "replied_on_time / replied (none when nothing was replied)."),
+    (
+        "overdue_open",
+        "超期未办结",
+        "Cases still waiting for their department's reply (registered, dispatched or "
+        "accepted) whose reply deadline has passed at the moment asked; a case replied and "
+        "waiting for its callback is not counted (its deadline was met or missed already).",
+    ),
+    (
+        "avg_reply_hours",
+        "平均反馈时长",
+        "Mean of reply − registration over the replied cases, in hours (each time taken to "
+        "the whole second).",
+    ),
+    (
+        "p90_reply_hours",
+        "反馈时长90分位",
+        "The 90th percentile of reply − registration, in hours, read from a histogram: the "
+        "time by which 90% of the replied cases were replied, interpolated linearly inside "
+        "its bucket. Bucket edges (hours): "
+        + ", ".join(str(e) for e in BUCKET_EDGES)
+        + "; so it is exact to within 1 hour up to 2 hours, the bucket's width beyond (at "
+        "most 12 hours up to 3 days, 1 day up to 7 days, 2–7 days up to 30 days); at or "
+        "beyond 90 days it is given as 2160.",
+    ),
+    (
+        "returns",
+        "退回次数",
+        "Return actions (退回 events of the history) on those cases, each return counted.",
+    ),
+    (
+        "rated",
+        "已回访",
+        "Cases whose callback was answered (by the operator or by the caller's SMS); the "
+        "latest answer counts, once a case.",
+    ),
+    (
+        "satisfied",
+        "满意",
+        "Rated cases whose latest answer is satisfied (basically satisfied too).",
+    ),
+    ("satisfaction_rate", "满意率", "satisfied / rated (none when nothing was rated)."),
+    (
+        "department",
+        "承办部门",
+        "The case's lead department now (after transfers); a case returned and not yet "
+        "dispatched again counts under no department.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Figures:
+    received: int
+    closed: int
+    closure_rate: float | None
+    replied: int
+    replied_on_time: int
+    on_time_rate: float | None
+    overdue_open: int
+    avg_reply_hours: float | None
+    p90_reply_hours: float | None
+    returns: int
+    rated: int
+    satisfied: int
+    satisfaction_rate: float | None
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: str
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class Report:
+    start: date
+    end: date
+    by: str | None
+    totals: Figures
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    key: str  # category code, district, masked phone
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class RepeatAddress:
+    address: str
+    category: str  # code
+    category_label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Hotspots:
+    start: date
+    end: date
+    categories: list[Hotspot]
+    districts: list[Hotspot]
+    callers: list[Hotspot]
+    addresses: list[RepeatAddress]
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def percentile(histogram: list[int], fraction: float) -> float | None:
+    """The `fraction` quantile (hours) of a reply-time histogram, interpolated in its bucket."""
+    total = sum(histogram)
+    if not total:
+        return None
+    wanted, below = fraction * total, 0
+    for index, count in enumerate(histogram):
+        if count and below + count >= wanted:
+            if index == BUCKETS - 1:
+                return float(BUCKET_EDGES[-1])
+            low = BUCKET_EDGES[index - 1] if index else 0
+            high = BUCKET_EDGES[index]
+            return round(low + (high - low) * (wanted - below) / count, 2)
+        below += count
+    return float(BUCKET_EDGES[-1])
+
+
+def figures(tally: Tally, overdue: int) -> Figures:
+    """The figures of a tally (and the overdue open count beside it)."""
+    get = tally.get
+    replied = get("replied")
+    return Figures(
+        received=get("received"),
+        closed=get("closed"),
+        closure_rate=_rate(get("closed"), get("received")),
+        replied=replied,
+        replied_on_time=get("replied_on_time"),
+        on_time_rate=_rate(get("replied_on_time"), replied),
+        overdue_open=overdue,
+        avg_reply_hours=round(get("reply_seconds") / replied / 3600, 2) if replied else None,
+        p90_reply_hours=percentile(tally.histogram, 0.9),
+        returns=get("returns"),
+        rated=get("rated"),
+        satisfied=get("satisfied"),
+        satisfaction_rate=_rate(get("satisfied"), get("rated")),
+    )
+
+
+def check_period(start: date, end: date, by: str | None = None) -> None:
+    """Raises ValidationFailed naming the field: `from` after `to`, longer than ten years,
+    or an unknown grouping."""
+    errors = {}
+    if by is not None and by not in GROUPINGS:
+        errors["by"] = "must be one of " + ", ".join(GROUPINGS)
+    if start > end:
+        errors["from"] = "must not be after to"
+    elif (end - start).days + 1 > MAX_DAYS:
+        errors["to"] = f"the period may be at most {MAX_DAYS} days"
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def report(
+    start: date,
+    end: date,
+    *,
+    now: datetime,
+    by: str | None = None,
+    department_id: int | None = None,
+) -> Report:
+    """The figures of the cases registered from `start` to `end` (local dates, inclusive),
+    grouped `by` one of GROUPINGS, of one department when given. Raises ValidationFailed."""
+    check_period(start, end, by)
+    tallies = _tallies(start, end, by, department_id)
+    overdue = stats_live.overdue_open(start, end, now=now, group=by, dept=department_id)
+    total = Tally()
+    for tally in tallies.values():
+        total.add(tally)
+    totals = figures(total, sum(overdue.values()))
+    if by is None:
+        return Report(start, end, None, totals, [])
+    labels = _labels(by, set(tallies) | set(overdue))
+    keys = sorted(set(tallies) | set(overdue), key=lambda k: _order(by, k))
+    rows = [
+        Row(_key(by, k), labels.get(k, _key(by, k)), figures(tallies.get(k, Tally()), overdue[k]))
+        for k in keys
+    ]
+    return Report(start, end, by, totals, rows)
+
+
+def _tallies(start: date, end: date, by: str | None, dept: int | None) -> dict:
+    if dept is not None and by in ("channel", "district"):  # no such rollup: the case index
+        return stats_live.tallies(start, end, by, dept)
+    dim, group = {
+        None: ("department", None),
+        "department": ("department", "dept"),
+        "category": ("category", "key"),
+        "channel": ("channel", "key"),
+        "district": ("district", "key"),
+        "day": ("department", "day"),
+        "month": ("department", "day"),
+    }[by]
+    found = rollup_sql.read(dim, start, end, group, dept)
+    if by == "month":
+        return _by_month(found)
+    if by is None:
+        return found
+    return {k: t for k, t in found.items() if any(t.counters)}  # moved away: all zero
+
+
+def _by_month(days: dict) -> dict:
+    months: dict[str, Tally] = {}
+    for day, tally in days.items():
+        months.setdefault(day[:7], Tally()).add(tally)
+    return months
+
+
+def _key(by: str, key) -> str:
+    if by == "department":
+        return _department_codes().get(key, "") if key else ""
+    if by == "category":
+        return _category_codes().get(int(key), str(key))
+    return str(key)
+
+
+def _order(by: str, key):
+    return (str(_key(by, key)),)
+
+
+def _labels(by: str, keys: set) -> dict:
+    if by == "department":
+        names = dict(db.session.execute(select(Department.id, Department.name)).all())
+        return {k: names.get(k, "") if k else "" for k in keys}
+    if by == "category":
+        names = dict(db.session.execute(select(Category.id, Category.name)).all())
+        return {k: names.get(int(k), str(k)) for k in keys}
+    if by == "district":
+        return {k: k for k in keys}
+    return {}
+
+
+def _department_codes() -> dict[int, str]:
+    return dict(db.session.execute(select(Department.id, Department.code)).all())
+
+
+def _category_codes() -> dict[int, str]:
+    return dict(db.session.execute(select(Category.id, Category.code)).all())
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """The period of the same length that ends the day before `start`."""
+    length = (end - start).days + 1
+    return start - timedelta(days=length), start - timedelta(days=1)
+
+
+def hotspots(start: date, end: date, *, now: datetime, limit: int = 10) -> Hotspots:
+    """Top categories and districts by cases received, repeat callers (phones masked) and
+    repeat addresses (the same address and category reported more than once). Raises
+    ValidationFailed."""
+    check_period(start, end)
+    by_category = report(start, end, now=now, by="category").rows
+    by_district = report(start, end, now=now, by="district").rows
+    rank = lambda rows: sorted(rows, key=lambda r: (-r.figures.received, r.key))[:limit]  # noqa: E731
+    callers = stats_live.top(Case.caller_phone, start, end, limit, minimum=2)
+    codes = dict(db.session.execute(select(Category.id, Category.code)).all())
+    names = dict(db.session.execute(select(Category.id, Category.name)).all())
+    addresses = stats_live.top(Case.address, start, end, limit, extra=[Case.category_id], minimum=2)
+    return Hotspots(
+        start,
+        end,
+        [Hotspot(r.key, r.label, r.figures.received) for r in rank(by_category)],
+        [Hotspot(r.key, r.label, r.figures.received) for r in rank(by_district) if r.key],
+        [Hotspot(phones.mask(p), phones.mask(p), n) for p, n in callers],
+        [RepeatAddress(a, codes.get(c, ""), names.get(c, ""), n) for a, c, n in addresses],
+    )
+
+
+def as_dict(report: Report, previous: Report | None = None) -> dict:
+    """The JSON shape of GET /api/v1/stats (with the previous period's totals when given)."""
+    answer = {
+        "from": report.start.isoformat(),
+        "to": report.end.isoformat(),
+        "by": report.by,
+        "totals": asdict(report.totals),
+        "rows": [
+            {"key": row.key, "label": row.label, **asdict(row.figures)} for row in report.rows
+        ],
+    }
+    if previous is not None:
+        answer["previous"] = {
+            "from": previous.start.isoformat(),
+            "to": previous.end.isoformat(),
+            "totals": asdict(previous.totals),
+        }
+    return answer
