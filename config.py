@@ -47,6 +47,9 @@ class Config:
     OPERATOR_HOURS = os.environ.get("HOTLINE_OPERATOR_HOURS", "08:00-22:00")
     VOICEMAIL_CATEGORY = os.environ.get("HOTLINE_VOICEMAIL_CATEGORY", "consult")
     OUTBOX_INTERVAL_SECONDS = int(os.environ.get("HOTLINE_OUTBOX_INTERVAL_SECONDS", "5"))
+    # 统计汇总: how often the statistics deltas are folded into the rollup (answers are exact
+    # either way; folding keeps the deltas that every read adds few).
+    STATS_FOLD_SECONDS = int(os.environ.get("HOTLINE_STATS_FOLD_SECONDS", "10"))
     # Messages a second per sender number, shared by all outbox workers (a Twilio long code
     # sends one a second), and how many sends one worker keeps in flight.
     SMS_RATE_PER_SECOND = float(os.environ.get("HOTLINE_SMS_RATE_PER_SECOND", "1"))

@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
         scheduler_command,
         sweep_command,
         send_sms_command,
+        stats_rebuild_command,
         user_group,
         token_command,
     ):
@@ -39,9 +40,37 @@ def init_command(demo: bool) -> None:
         if demo:
             demo_data.seed()
             db.session.commit()
+    _fill_statistics()
     click.echo(f"database ready: {db.engine.url.render_as_string(hide_password=True)}")
     if demo:
         click.echo("demo data in place; logins are listed in README.md")
+
+
+def _fill_statistics() -> None:
+    """After an upgrade that added the rollup to a database with cases: fill it once."""
+    from sqlalchemy import select
+
+    from app.models import Case, StatsDaily, StatsDelta
+    from dispatch import jobs
+
+    empty = db.session.scalar(select(StatsDaily.dim).limit(1)) is None
+    empty = empty and db.session.scalar(select(StatsDelta.id).limit(1)) is None
+    if empty and db.session.scalar(select(Case.id).limit(1)) is not None:
+        click.echo(f"statistics rollup filled: {jobs.rebuild_statistics():,} rows")
+    db.session.rollback()
+
+
+@click.command("stats-rebuild")
+@with_appcontext
+def stats_rebuild_command() -> None:
+    """Recompute the statistics rollup from the cases stored."""
+    import time
+
+    from dispatch import jobs
+
+    started = time.perf_counter()
+    rows = jobs.rebuild_statistics()
+    click.echo(f"statistics rollup rebuilt: {rows:,} rows in {time.perf_counter() - started:.1f} s")
 
 
 @click.command("serve")

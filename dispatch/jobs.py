@@ -12,7 +12,7 @@ from flask import current_app
 from app.extensions import db
 from app.models import utcnow
 from app.sqlite import writing
-from dispatch import acceptance, escalation, pauses
+from dispatch import acceptance, escalation, pauses, rollup_sql
 from notifications import delivery
 from notifications.delivery import Claimed, Round
 from notifications.gateway import SmsGateway
@@ -32,6 +32,22 @@ def escalate_due_cases(now: datetime | None = None) -> list[escalation.Escalated
             done += batch.escalated
             if not batch.claimed:
                 return done
+
+
+def fold_statistics() -> int:
+    """Fold the committed statistics deltas into the rollup (one transaction)."""
+    with writing():
+        touched = rollup_sql.fold()
+        db.session.commit()
+    return touched
+
+
+def rebuild_statistics() -> int:
+    """Recompute the statistics rollup from the cases (one transaction); its row count."""
+    with writing():
+        rows = rollup_sql.rebuild()
+        db.session.commit()
+    return rows
 
 
 def resume_due_pauses(now: datetime | None = None) -> list[str]:

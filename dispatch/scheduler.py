@@ -57,6 +57,19 @@ def _outbox_job(app: Flask) -> None:
             db.session.remove()
 
 
+def _fold_job(app: Flask) -> None:
+    from app.extensions import db
+
+    with app.app_context():
+        try:
+            jobs.fold_statistics()
+        except Exception:  # the deltas stay and are read as they are; the next fold takes them
+            log.exception("folding the statistics deltas failed")
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
 def build(app: Flask, *, blocking: bool = False):
     """The scheduler with the sweep job; the first run is at once (a catch-up after downtime)."""
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=UTC)
@@ -75,6 +88,15 @@ def build(app: Flask, *, blocking: bool = False):
         IntervalTrigger(seconds=app.config["OUTBOX_INTERVAL_SECONDS"]),
         args=[app],
         id="send-outbox",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+    scheduler.add_job(
+        _fold_job,
+        IntervalTrigger(seconds=app.config["STATS_FOLD_SECONDS"]),
+        args=[app],
+        id="fold-statistics",
         max_instances=1,
         coalesce=True,
         misfire_grace_time=None,

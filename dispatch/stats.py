@@ -233,11 +233,11 @@ def report(
     totals = figures(total, sum(overdue.values()))
     if by is None:
         return Report(start, end, None, totals, [])
-    labels = _labels(by, set(tallies) | set(overdue))
-    keys = sorted(set(tallies) | set(overdue), key=lambda k: _order(by, k))
+    found = set(tallies) | set(overdue)
+    codes, labels = _codes(by, found), _labels(by, found)
     rows = [
-        Row(_key(by, k), labels.get(k, _key(by, k)), figures(tallies.get(k, Tally()), overdue[k]))
-        for k in keys
+        Row(codes[k], labels.get(k, codes[k]), figures(tallies.get(k, Tally()), overdue[k]))
+        for k in sorted(found, key=lambda k: codes[k])
     ]
     return Report(start, end, by, totals, rows)
 
@@ -269,16 +269,16 @@ def _by_month(days: dict) -> dict:
     return months
 
 
-def _key(by: str, key) -> str:
+def _codes(by: str, keys: set) -> dict:
+    """Each group's key as the answer shows it: department and category codes ('' for no
+    department), channel, district, ISO day or month."""
     if by == "department":
-        return _department_codes().get(key, "") if key else ""
+        codes = _department_codes()
+        return {k: codes.get(k, "") if k else "" for k in keys}
     if by == "category":
-        return _category_codes().get(int(key), str(key))
-    return str(key)
-
-
-def _order(by: str, key):
-    return (str(_key(by, key)),)
+        codes = _category_codes()
+        return {k: codes.get(int(k), str(k)) for k in keys}
+    return {k: str(k) for k in keys}
 
 
 def _labels(by: str, keys: set) -> dict:

@@ -76,4 +76,4 @@ def _forbidden(exc: NotAllowed):
     return json_error(status, exc.code, exc.message)
 
 
-from app.api import cases, changes, openapi, reference, track  # noqa: E402, F401  (routes on bp)
+from app.api import cases, changes, openapi, reference, stats, track  # noqa: E402, F401  (routes on bp)

@@ -401,6 +401,116 @@ PATHS = {
     },
 }
 
+FIGURES = {
+    "type": "object",
+    "required": [
+        "received",
+        "closed",
+        "closure_rate",
+        "replied",
+        "replied_on_time",
+        "on_time_rate",
+        "overdue_open",
+        "avg_reply_hours",
+        "p90_reply_hours",
+        "returns",
+        "rated",
+        "satisfied",
+        "satisfaction_rate",
+    ],
+    "properties": {
+        **{
+            name: {"type": "integer", "minimum": 0}
+            for name in (
+                "received",
+                "closed",
+                "replied",
+                "replied_on_time",
+                "overdue_open",
+                "returns",
+                "rated",
+                "satisfied",
+            )
+        },
+        **{
+            name: {"type": "number", "minimum": 0, "maximum": 1, "nullable": True}
+            for name in ("closure_rate", "on_time_rate", "satisfaction_rate")
+        },
+        "avg_reply_hours": {"type": "number", "nullable": True},
+        "p90_reply_hours": {"type": "number", "nullable": True},
+    },
+}
+SCHEMAS["Figures"] = FIGURES
+SCHEMAS["StatsRow"] = {
+    "allOf": [
+        {
+            "type": "object",
+            "required": ["key", "label"],
+            "properties": {
+                "key": {
+                    "type": "string",
+                    "description": "department or category code, channel, district, "
+                    "ISO day or month ('' for no department or no district)",
+                },
+                "label": {"type": "string"},
+            },
+        },
+        {"$ref": "#/components/schemas/Figures"},
+    ]
+}
+SCHEMAS["Stats"] = {
+    "type": "object",
+    "required": ["from", "to", "by", "totals", "rows", "previous"],
+    "properties": {
+        "from": {"type": "string", "format": "date"},
+        "to": {"type": "string", "format": "date"},
+        "by": {"type": "string", "nullable": True},
+        "totals": {"$ref": "#/components/schemas/Figures"},
+        "rows": {"type": "array", "items": {"$ref": "#/components/schemas/StatsRow"}},
+        "previous": {
+            "type": "object",
+            "description": "the period of the same length just before, for comparison",
+            "required": ["from", "to", "totals"],
+            "properties": {
+                "from": {"type": "string", "format": "date"},
+                "to": {"type": "string", "format": "date"},
+                "totals": {"$ref": "#/components/schemas/Figures"},
+            },
+        },
+    },
+}
+PATHS["/stats"] = {
+    "get": {
+        "summary": "The hotline's figures for a period (a handler: its department's only)",
+        "description": "Definitions in README.md (Statistics). Cases registered on the "
+        "period's local days; rates are null when their divisor is 0.",
+        "operationId": "getStats",
+        "parameters": [
+            {
+                "name": "from",
+                "in": "query",
+                "schema": {"type": "string", "format": "date"},
+                "description": "first local day (default: 29 days before `to`)",
+            },
+            {
+                "name": "to",
+                "in": "query",
+                "schema": {"type": "string", "format": "date"},
+                "description": "last local day, included (default: today); at most 3660 days",
+            },
+            {
+                "name": "by",
+                "in": "query",
+                "schema": {
+                    "type": "string",
+                    "enum": ["department", "category", "channel", "district", "day", "month"],
+                },
+            },
+        ],
+        "responses": {"200": _json("Stats"), "401": ERRORS["401"], "422": ERRORS["422"]},
+    }
+}
+
 PATHS["/track"] = {
     "get": {
         "summary": "Public status and dated steps of a case (no login; no names, no numbers)",
