@@ -70,9 +70,13 @@ def _fixed_offset_minutes(zone: ZoneInfo) -> int | None:
 
 def _day_sql(engine: str) -> str:
     zone = settings.timezone()
-    if engine == "postgresql":
-        return f"CAST(c.created_at AT TIME ZONE '{zone.key}' AS DATE)"
     minutes = _fixed_offset_minutes(zone)
+    if engine == "postgresql":
+        if minutes is None:
+            return f"CAST(c.created_at AT TIME ZONE '{zone.key}' AS DATE)"
+        # a fixed offset: plain arithmetic, several times cheaper than a zone lookup a row
+        days = f"floor((date_part('epoch', c.created_at) + {minutes * 60}) / 86400)"
+        return f"(DATE '1970-01-01' + CAST({days} AS INTEGER))"
     if minutes is None:  # a zone with daylight saving: each time converted in Python
         _register_sqlite_day(zone)
         return "hotline_local_day(c.created_at)"
@@ -95,8 +99,8 @@ REPLIED = "(c.replied_at IS NOT NULL AND c.accepted_at IS NOT NULL)"
 def _seconds_sql(engine: str) -> str:
     if engine == "postgresql":
         return (
-            "CAST(floor(extract(epoch FROM c.replied_at)) - floor(extract(epoch FROM c.created_at))"
-            " AS BIGINT)"
+            "CAST(floor(date_part('epoch', c.replied_at))"
+            " - floor(date_part('epoch', c.created_at)) AS INTEGER)"
         )
     return (
         "(CAST(strftime('%s', c.replied_at) AS INTEGER)"
@@ -130,7 +134,7 @@ def _bucket_sql(engine: str) -> str:
     edges = [edge * 3600 for edge in BUCKET_EDGES]
     if engine == "postgresql":
         array = ", ".join(str(e) for e in edges)
-        return f"COALESCE(width_bucket(secs, ARRAY[{array}]::bigint[]), -1)"
+        return f"COALESCE(width_bucket(secs, ARRAY[{array}]::integer[]), -1)"
     whens = " ".join(f"WHEN secs < {e} THEN {i}" for i, e in enumerate(edges))
     return f"CASE WHEN secs IS NULL THEN -1 {whens} ELSE {BUCKETS - 1} END"
 
@@ -139,7 +143,8 @@ def summed(source: str, engine: str) -> str:
     """The sums of the counters and the histogram over `source` (a projection)."""
     sums = [f"SUM({name}) AS {name}" for name in COUNTERS if name != "reply_seconds"]
     sums.insert(COUNTERS.index("reply_seconds"), "SUM(COALESCE(secs, 0)) AS reply_seconds")
-    hist = [f"SUM(CASE WHEN bucket = {i} THEN 1 ELSE 0 END) AS h{i}" for i in range(BUCKETS)]
+    sums[0] = "count(*) AS received"
+    hist = [f"count(*) FILTER (WHERE bucket = {i}) AS h{i}" for i in range(BUCKETS)]
     return ", ".join(sums + hist)
 
 
@@ -170,6 +175,32 @@ def rebuild() -> int:
     else:
         db.session.execute(text("DELETE FROM stats_daily"))
     db.session.execute(text("DELETE FROM stats_deltas"))  # uncommitted ones stay: not seen yet
+    if engine == "postgresql":
+        db.session.execute(text(_rebuild_postgresql()))
+    else:
+        db.session.execute(text(_rebuild_sqlite()))
+    return db.session.scalar(text("SELECT count(*) FROM stats_daily"))
+
+
+def _rebuild_postgresql() -> str:
+    """One scan of the cases feeding the four dimensions' groups at once (grouping sets)."""
+    db.session.execute(text("SET LOCAL work_mem = '256MB'"))  # the groups' hash tables
+    dims = (
+        "CASE WHEN GROUPING(category_id) = 0 THEN 'category' WHEN GROUPING(dept) = 0 "
+        "THEN 'department' WHEN GROUPING(channel) = 0 THEN 'channel' ELSE 'district' END"
+    )
+    key = "COALESCE(CAST(category_id AS VARCHAR(20)), channel, district, '')"
+    sets = "(day, dept), (day, dept, category_id), (day, channel), (day, district)"
+    return (
+        f"INSERT INTO stats_daily (dim, day, dept, key, {', '.join(COLUMNS)}) "
+        f"SELECT {dims}, day, COALESCE(dept, 0), {key}, {summed('b', 'postgresql')} "
+        f"FROM ({with_bucket('postgresql')}) AS b GROUP BY GROUPING SETS ({sets})"
+    )
+
+
+def _rebuild_sqlite() -> str:
+    """The projection materialized once, then grouped by each dimension."""
+    engine = "sqlite"
     cols = ", ".join(COLUMNS)
     parts = []
     for dim in DIMS:
@@ -178,12 +209,10 @@ def rebuild() -> int:
             f"SELECT '{dim}' AS dim, day, {dept} AS dept, {key} AS key, {summed('b', engine)} "
             f"FROM b GROUP BY {_group('day', dept, key)}"
         )
-    sql = (
+    return (
         f"INSERT INTO stats_daily (dim, day, dept, key, {cols}) "
         f"WITH b AS MATERIALIZED ({with_bucket(engine)}) " + " UNION ALL ".join(parts)
     )
-    db.session.execute(text(sql))
-    return db.session.scalar(text("SELECT count(*) FROM stats_daily"))
 
 
 # --- folding the deltas -------------------------------------------------------------------
