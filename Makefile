@@ -7,7 +7,8 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: setup serve test test-sqlite test-postgres lint translations
 
-VENDOR = app/static/vendor/socket.io.min.js
+VENDOR = app/static/vendor/socket.io.min.js app/static/vendor/echarts.min.js
+NODE_MODULES = frontend/node_modules/.package-lock.json
 
 setup: $(VENV)/.installed $(VENDOR) app/translations/zh/LC_MESSAGES/messages.mo
 
@@ -18,10 +19,17 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # Front-end packages come from npm at setup, never from a CDN at run time.
-$(VENDOR): frontend/package.json frontend/package-lock.json
+$(NODE_MODULES): frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --silent
+	touch $@
+
+app/static/vendor/socket.io.min.js: $(NODE_MODULES)
 	mkdir -p app/static/vendor
 	cp frontend/node_modules/socket.io-client/dist/socket.io.min.js $@
+
+app/static/vendor/echarts.min.js: $(NODE_MODULES)
+	mkdir -p app/static/vendor
+	cp frontend/node_modules/echarts/dist/echarts.min.js $@
 
 app/translations/zh/LC_MESSAGES/messages.mo: app/translations/zh/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/pybabel compile -d app/translations

@@ -17,8 +17,10 @@ def register(app: Flask) -> None:
         desks,
         pages,
         public,
+        public_stats,
         routing_admin,
         sessions,
+        stats,
     )
 
     @app.before_request
@@ -36,5 +38,5 @@ def register(app: Flask) -> None:
 
     filters.init_app(app)
     blueprints = (pages, sessions, cases, desks, admin, admin_calendar, admin_sms, routing_admin)
-    for module in (*blueprints, public):
+    for module in (*blueprints, stats, public, public_stats):
         app.register_blueprint(module.bp)
