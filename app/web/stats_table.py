@@ -3,7 +3,7 @@ the previous period (with the direction that is better)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -44,6 +44,10 @@ GROUP_NAMES = {
     "month": _l("Month"),
 }
 COMPARABLE = ("department", "category", "channel", "district")  # same keys in both periods
+
+
+# The figures of a group that had no case in the previous period.
+NONE = Figures(**{f.name: None if "None" in str(f.type) else 0 for f in fields(Figures)})
 
 
 @dataclass(frozen=True)
@@ -98,19 +102,16 @@ def cell(column: Column, figures: Figures, previous: Figures | None) -> Cell:
 def lines(report: Report, previous: Report | None) -> list[Line]:
     """The table's rows, each beside the same group of the previous period when the
     grouping has the same keys in both (departments, categories, channels, districts)."""
-    before = {}
-    if previous is not None and report.by in COMPARABLE:
-        before = {row.key: row.figures for row in previous.rows}
+    comparable = previous is not None and report.by in COMPARABLE
+    before = {row.key: row.figures for row in previous.rows} if comparable else {}
     names = display_names(report.by)
-    return [
-        Line(
-            row.key,
-            names.get(row.key) or row.label or row.key or "—",
-            [cell(c, row.figures, before.get(row.key)) for c in COLUMNS],
-            row.figures,
-        )
-        for row in report.rows
-    ]
+    found = []
+    for row in report.rows:
+        earlier = before.get(row.key, NONE) if comparable else None
+        cells = [cell(c, row.figures, earlier) for c in COLUMNS]
+        label = names.get(row.key) or row.label or row.key or "—"
+        found.append(Line(row.key, label, cells, row.figures))
+    return found
 
 
 def total_line(report: Report, previous: Report | None) -> Line:
