@@ -1,5 +1,6 @@
 """公开数据: the figures the hotline publishes, per department and month over the last twelve
-months, taken from the statistics service. Only counts and rates: nothing about a person
+whole months (the month in progress is published once it ends), taken from the statistics
+service. Only counts and rates: nothing about a person
 (no name, number, address or description) and nothing about a single case."""
 
 from __future__ import annotations
@@ -63,12 +64,13 @@ def public(figures: Figures) -> PublicFigures:
     )
 
 
-def first_month(today: date, months: int = MONTHS) -> date:
-    """The first day of the month `months - 1` months before today's."""
-    first = today.replace(day=1)
+def whole_months(today: date, months: int = MONTHS) -> tuple[date, date]:
+    """The first and the last day of the `months` whole months before today's month."""
+    end = today.replace(day=1) - timedelta(days=1)
+    first = end.replace(day=1)
     for _ in range(months - 1):
         first = (first - timedelta(days=1)).replace(day=1)
-    return first
+    return first, end
 
 
 def month_keys(start: date, end: date) -> list[str]:
@@ -85,10 +87,9 @@ def _months(report: stats.Report, keys: list[str]) -> list[PublicMonth]:
 
 
 def disclosure(now: datetime) -> Disclosure:
-    """The last twelve months (this one so far) for the whole hotline and per department
-    that received cases in them."""
-    end = now.astimezone(settings.timezone()).date()
-    start = first_month(end)
+    """The last twelve whole months for the whole hotline and per department that received
+    cases in them, the busiest department first."""
+    start, end = whole_months(now.astimezone(settings.timezone()).date())
     keys = month_keys(start, end)
     by_department = stats.report(start, end, now=now, by="department")
     by_month = stats.report(start, end, now=now, by="month")
@@ -108,5 +109,6 @@ def disclosure(now: datetime) -> Disclosure:
                 _months(months, keys),
             )
         )
+    departments.sort(key=lambda d: (-d.figures.received, d.code))
     totals = public(by_month.totals)
     return Disclosure(start, end, now, totals, _months(by_month, keys), departments)

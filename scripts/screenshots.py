@@ -36,6 +36,93 @@ CASES = [  # phone, category, description, address, district
 ]
 
 
+# A year of history for the statistics pages: category, description, district, weight.
+HISTORY = [
+    ("water.outage", "小区停水,至今未恢复。", "东城区", 9),
+    ("water.pressure", "高层水压不足。", "北区", 5),
+    ("water.quality", "自来水发黄有异味。", "西城区", 3),
+    ("gas.outage", "小区停气,无法做饭。", "西城区", 3),
+    ("gas.billing", "燃气费账单金额不对。", "南区", 2),
+    ("heating.cold", "暖气不热,室温偏低。", "北区", 8),
+    ("heating.leak", "暖气片接口漏水。", "东城区", 3),
+    ("drainage.blocked", "下水道堵塞返水。", "南区", 5),
+    ("roads.pothole", "路面有大坑。", "南区", 6),
+    ("roads.streetlight", "小区门口的灯不亮。", "西城区", 4),
+    ("housing.property", "物业不作为,楼道脏乱。", "东城区", 5),
+    ("housing.elevator", "电梯经常停运。", "北区", 4),
+    ("appearance.litter", "垃圾多日无人清运。", "西城区", 5),
+    ("construction.noise", "工地噪音很大。", "东城区", 3),
+    ("construction.wages", "工程款拖欠农民工工资。", "南区", 2),
+]
+
+
+def seed_history(count: int = 900) -> None:
+    """About a year of cases, handled as they would have been (some late, some open, some
+    returned, a few callers not satisfied), through the services with their past times."""
+    import random
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import Action, User, utcnow
+    from app.sqlite import writing
+    from dispatch import intake, lifecycle
+
+    app = create_app()
+    rng = random.Random(12319)
+    with app.app_context():
+        users = {u.username: u for u in db.session.scalars(select(User))}
+        now = utcnow()
+        weights = [w for *_, w in HISTORY]
+        for _ in range(count):
+            category, text, district, _weight = rng.choices(HISTORY, weights)[0]
+            at = now - timedelta(days=380 * rng.random() ** 1.3, minutes=rng.randint(0, 600))
+            body = {
+                "channel": rng.choice(["phone"] * 6 + ["web", "web", "letter", "sms"]),
+                "caller_phone": f"1390000{rng.randint(0, 3999):04d}",
+                "caller_name": "市民",
+                "category": category,
+                "description": text,
+                "address": f"幸福路{rng.randint(1, 60)}号",
+                "district": district,
+            }
+            with writing():
+                case = intake.register_case(body, users["operator1"], at)
+                db.session.flush()
+                _handle(case, at, now, rng, users, lifecycle, Action)
+                db.session.commit()
+
+
+def _handle(case, at, now, rng, users, lifecycle, action) -> None:
+    from datetime import timedelta
+
+    from app.extensions import db
+
+    if case.department is None:
+        return
+    handler = users[case.department.code + "1"]
+    step = at + timedelta(hours=rng.uniform(0.2, 12))
+    if step > now:
+        return
+    if rng.random() < 0.05:
+        lifecycle.act(case, action.RETURN, handler, step, {"reason": "不属于本单位职责"})
+        step += timedelta(hours=2)
+        dispatch = {"department": case.category.default_department.code}
+        lifecycle.act(case, action.DISPATCH, users["operator1"], step, dispatch)
+        db.session.flush()  # check() reads department_id, which the dispatch set by relationship
+    lifecycle.act(case, action.ACCEPT, handler, step)
+    step += timedelta(hours=rng.expovariate(1 / 40))
+    if step > now:
+        return
+    lifecycle.act(case, action.REPLY, handler, step, {"text": "已处理完毕。"})
+    step += timedelta(hours=rng.uniform(1, 30))
+    if step <= now:
+        satisfied = rng.random() < 0.9
+        lifecycle.act(case, action.CALLBACK, users["operator1"], step, {"satisfied": satisfied})
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -82,6 +169,9 @@ def main() -> None:
             )
             _shoot(base, numbers)
             _shoot_public(base, _closed_case(base, token, water))
+            # a year of history (after the other pictures, which show today's few cases)
+            subprocess.run([sys.executable, __file__, "--history"], env=env, check=True)
+            _shoot_stats(base)
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -133,6 +223,29 @@ def _shoot(base: str, numbers: list[str]) -> None:
         finally:
             driver.quit()
         print("saved", OUT / f"{name}.png")
+
+
+def _shoot_stats(base: str) -> None:
+    """The dashboard and the monthly report (whole pages), and /public at a phone's width."""
+    shots = [
+        ("/stats/?period=this_year&by=department", "stats", 1400, 2300),
+        ("/stats/monthly", "stats-monthly", 1000, 3000),
+    ]
+    for path, name, width, height in shots:
+        driver = chromium(width, height)
+        try:
+            log_in(driver, base, "supervisor1")
+            time.sleep(0.5)
+            driver.get(base + path)
+            _save(driver, name)
+        finally:
+            driver.quit()
+    driver = chromium(412, 1600)
+    try:
+        driver.get(base + "/public")
+        _save(driver, "public-stats")
+    finally:
+        driver.quit()
 
 
 def _closed_case(base: str, token: str, water: str) -> str:
@@ -196,4 +309,4 @@ def _save(driver, name: str) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    seed_history() if sys.argv[1:] == ["--history"] else main()

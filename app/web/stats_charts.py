@@ -60,7 +60,7 @@ def department_ranking(report: Report) -> dict:
         "color": [BLUE, GREEN],
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "legend": {"top": 0},
-        "grid": {"left": 8, "right": 24, "top": 30, "bottom": 8, "containLabel": True},
+        "grid": {"left": 8, "right": 48, "top": 30, "bottom": 8, "containLabel": True},
         "xAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
         "yAxis": {"type": "category", "data": [names.get(r.key, r.label) for r in rows]},
         "series": [

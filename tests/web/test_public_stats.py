@@ -4,13 +4,13 @@ year, no login, nothing about any caller or case, computed once per cache period
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from app.models import utcnow
 from app.web import public_stats
-from dispatch import disclosure, stats
+from dispatch import disclosure, settings, stats
 
 NAME = "欧阳锦绣"
 PHONE = "13987654321"
@@ -26,10 +26,16 @@ def fresh_cache(app):
     public_stats.cache(app).forget()
 
 
+def last_month():
+    """A moment of the month before this one (the page shows the twelve whole months
+    before this month)."""
+    today = utcnow().astimezone(settings.timezone()).date()
+    return datetime.combine(today.replace(day=1) - timedelta(days=3), time(12), UTC)
+
+
 @pytest.fixture
 def cases(make_case):
-    """Cases of this month (the page shows the last twelve months up to today)."""
-    at = utcnow() - timedelta(minutes=5)
+    at = last_month()
     personal = {
         "caller_name": NAME,
         "caller_phone": PHONE,
@@ -52,8 +58,10 @@ def test_no_login_and_the_services_rates(client, cases):
     row = re.search(r'<tr data-department="water">.*?</tr>', html, re.S).group(0)
     assert f'<td class="num">{water.figures.received}</td>' in row
     assert "50.0%" in row  # 1 of 2 water cases closed
-    month = utcnow().date().isoformat()[:7]
+    month = last_month().date().isoformat()[:7]
     assert f'data-month="{month}"' in html
+    this_month = utcnow().astimezone(settings.timezone()).date().isoformat()[:7]
+    assert f'data-month="{this_month}"' not in html
     assert len(found.months) == 12
     report = stats.report(found.start, found.end, now=utcnow(), by="department")
     assert found.totals.received == report.totals.received == 3
@@ -68,7 +76,8 @@ def test_no_personal_data_on_the_page(client, cases):
 def test_served_from_the_cache_the_second_time(client, cases, make_case):
     first = client.get("/public").text
     assert "<b>3</b>" in first
-    make_case("dispatched", at=utcnow() - timedelta(minutes=1))
+    make_case("dispatched", at=last_month())
+    make_case("dispatched", at=utcnow())  # this month: not published before it ends
     assert "<b>3</b>" in client.get("/public").text  # cached: the new case is not counted yet
     public_stats.cache(client.application).forget()  # as when the time-to-live has passed
     assert "<b>4</b>" in client.get("/public").text
