@@ -67,7 +67,7 @@ def test_supervisors_and_admins_see_the_service_figures(login, cases, username):
     assert cell(html, "total", "replied") == str(report.totals.replied)
     assert cell(html, "total", "on_time_rate") == percent(report.totals.on_time_rate)
     assert 'id="chart-series"' in html and 'id="chart-departments"' in html
-    assert "统计口径" in html and "反馈及时率" in html  # the definitions
+    assert "统计口径" in html and "统计期间登记的工单数。" in html  # the definitions, in Chinese
     assert "热点" in html or "Hotspots" in html
     assert external_urls(html) == []
 
@@ -208,3 +208,13 @@ def test_the_monthly_report_defaults_to_last_month(login, db):
     today = utcnow().date()
     last = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     assert f'value="{last}"' in html
+
+
+def test_in_english(login, cases):
+    client = login("supervisor1")
+    client.get("/lang/en")
+    html = client.get("/stats/", query_string={**NOV, "by": "department"}).text
+    assert "Closure rate" in html and "Water Supply" in html
+    assert "Cases registered in the period." in html
+    monthly = client.get("/stats/monthly", query_string={"month": "2026-11"})
+    assert monthly.status_code == 200 and "monthly report" in monthly.text
