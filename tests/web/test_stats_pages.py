@@ -98,6 +98,11 @@ def test_a_handler_sees_only_their_department(login, cases):
     assert "gas.leak" not in html
     assert 'id="chart-departments"' not in html
     assert "Hotspots" not in html and "热点" not in html
+    monthly = login("water1").get("/stats/monthly", query_string={"month": "2026-11"}).text
+    assert cell(monthly, "total", "received") == "3" and "热点" not in monthly
+    exported = login("water1").get("/stats/export.csv", query_string={**NOV, "by": "category"})
+    rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
+    assert rows[-1][:2] == ["合计", "3"]
 
 
 PAGES = ("/stats/", "/stats/monthly", "/stats/export.csv", "/stats/export.xlsx")
