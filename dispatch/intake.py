@@ -39,19 +39,25 @@ def register_case(data: dict, actor: User | None, now: datetime, *, route: bool 
     _set_deadlines(case, now)
     decision = routing.pick(case) if route else None  # before the case joins the session
     case.number = numbering.allocate(settings.case_number_prefix(), _local_day(now))
-    db.session.add(case)
-    registered = {"channel": case.channel}
-    if case.channel == Channel.TRANSFER:  # 转入: who sent it, and their reference
-        registered |= {"source_hotline": case.source_hotline, "external_ref": case.external_ref}
-    if decision is not None and decision.department is None:  # waits undispatched (待派)
-        registered["reason"] = decision.reason
-    lifecycle.record(case, Action.REGISTER, actor, None, now, registered)
-    if decision is not None and decision.department is not None:
-        lifecycle.route(case, decision, now)
-    linkage.flush_registered(case)  # the case, as routed, and its history: ids from here on
+    with linkage.registering(case):  # a transfer in: once per reference
+        db.session.add(case)
+        lifecycle.record(case, Action.REGISTER, actor, None, now, _registered(case, decision))
+        if decision is not None and decision.department is not None:
+            lifecycle.route(case, decision, now)
+        db.session.flush()  # the case, as routed, and its history: ids from here on
     citizen.after_change(case, Action.REGISTER, now)
     lifecycle.announce(case, created=True, now=now)
     return case
+
+
+def _registered(case: Case, decision) -> dict:
+    """The registration event's data."""
+    data = {"channel": case.channel}
+    if case.channel == Channel.TRANSFER:  # 转入: who sent it, and their reference
+        data |= {"source_hotline": case.source_hotline, "external_ref": case.external_ref}
+    if decision is not None and decision.department is None:  # waits undispatched (待派)
+        data["reason"] = decision.reason
+    return data
 
 
 def _validate(data: object) -> dict:

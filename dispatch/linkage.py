@@ -10,6 +10,8 @@ and closes it here, keeping the destination and its reference on the case.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import select
@@ -57,15 +59,17 @@ def refuse_repeat(case: Case) -> None:
         raise Duplicate(_repeat_message(existing), number=existing.number)
 
 
-def flush_registered(case: Case) -> None:
-    """Flush a newly registered case; a transfer in inside a savepoint, so that one racing
-    with the same reference from another request is refused (Duplicate), not a 500."""
+@contextmanager
+def registering(case: Case) -> Iterator[None]:
+    """Around adding and flushing a newly registered case: a transfer in inside a savepoint,
+    so that one racing with the same reference from another request is refused (Duplicate,
+    the savepoint rolled back) rather than failing the request."""
     if case.channel != Channel.TRANSFER or not case.external_ref:
-        db.session.flush()
+        yield
         return
     try:
-        with db.session.begin_nested():
-            db.session.flush()
+        with db.session.begin_nested():  # begun before the case joins the session
+            yield
     except IntegrityError:
         existing = transferred_in(case.source_hotline, case.external_ref)
         if existing is None:
