@@ -123,7 +123,8 @@ def projection(engine: str, where: str = "") -> str:
             CASE WHEN {REPLIED} THEN {_seconds_sql(engine)} END AS secs,
             c.return_count AS returns,
             CASE WHEN c.satisfied IS NOT NULL THEN 1 ELSE 0 END AS rated,
-            CASE WHEN c.satisfied IS TRUE THEN 1 ELSE 0 END AS satisfied
+            CASE WHEN c.satisfied IS TRUE THEN 1 ELSE 0 END AS satisfied,
+            CASE WHEN c.transferred_to <> '' THEN 1 ELSE 0 END AS transferred_out
         FROM cases AS c
         WHERE c.duplicate_of_id IS NULL {where}
     """

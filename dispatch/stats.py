@@ -92,6 +92,12 @@ DEFINITIONS: list[tuple[str, str, str]] = [
     ),
     ("satisfaction_rate", "满意率", "satisfied / rated (none when nothing was rated)."),
     (
+        "transferred_out",
+        "转出量",
+        "Of those, the cases passed on to another hotline (transfer_out; closed here, so "
+        "counted in closed too); a case taken back by a reopen no longer counts.",
+    ),
+    (
         "department",
         "承办部门",
         "The case's lead department now (after transfers); a case returned and not yet "
@@ -115,6 +121,7 @@ class Figures:
     rated: int
     satisfied: int
     satisfaction_rate: float | None
+    transferred_out: int
 
 
 @dataclass(frozen=True)
@@ -197,6 +204,7 @@ def figures(tally: Tally, overdue: int) -> Figures:
         rated=get("rated"),
         satisfied=get("satisfied"),
         satisfaction_rate=_rate(get("satisfied"), get("rated")),
+        transferred_out=get("transferred_out"),
     )
 
 
