@@ -70,9 +70,11 @@ DEFINITIONS: list[tuple[str, str, str]] = [
         "time by which 90% of the replied cases were replied, interpolated linearly inside "
         "its bucket. Bucket edges (hours): "
         + ", ".join(str(e) for e in BUCKET_EDGES)
-        + "; so it is exact to within 1 hour up to 2 hours, the bucket's width beyond (at "
-        "most 12 hours up to 3 days, 1 day up to 7 days, 2–7 days up to 30 days); at or "
-        "beyond 90 days it is given as 2160.",
+        + ". The rank is 0.9 × the replies; in the bucket [low, high) where the running "
+        "count first reaches it: low + (high − low) × (rank − count below) / count in the "
+        "bucket. Exact to within the bucket's width: 1 hour up to 2 hours, 2–4 hours up to "
+        "12, 12 hours up to 72, 1 day up to 7 days, 2–9 days up to 30 days, 30 days up to "
+        "90; at or beyond 90 days it is given as 2160.",
     ),
     (
         "returns",
