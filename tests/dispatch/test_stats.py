@@ -10,7 +10,7 @@ import pytest
 from app.extensions import db as _db
 from app.models import Action
 from app.sqlite import writing
-from dispatch import lifecycle, rollup_sql, stats, stats_live
+from dispatch import lifecycle, rollup_rebuild, rollup_sql, stats, stats_live
 
 FIRST, LAST = date(2026, 11, 20), date(2026, 11, 22)  # Friday to Sunday, local
 LATER = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)  # Friday 09:00 local: past 25 Nov deadlines
@@ -193,7 +193,7 @@ def test_the_rollup_folded_or_rebuilt_equals_the_group_by(db, fixture_cases):
     assert db.session.scalar(_db.text("SELECT count(*) FROM stats_deltas")) == 0
     assert _all_tallies() == plain
     with writing():
-        rollup_sql.rebuild()
+        rollup_rebuild.rebuild()
         db.session.commit()
     assert _all_tallies() == plain
 
