@@ -12,7 +12,7 @@ from flask import current_app
 from app.extensions import db
 from app.models import utcnow
 from app.sqlite import writing
-from dispatch import acceptance, escalation, pauses, rollup_sql
+from dispatch import acceptance, escalation, pauses, rollup_rebuild, rollup_sql
 from notifications import delivery
 from notifications.delivery import Claimed, Round
 from notifications.gateway import SmsGateway
@@ -45,7 +45,7 @@ def fold_statistics() -> int:
 def rebuild_statistics() -> int:
     """Recompute the statistics rollup from the cases (one transaction); its row count."""
     with writing():
-        rows = rollup_sql.rebuild()
+        rows = rollup_rebuild.rebuild()
         db.session.commit()
     return rows
 

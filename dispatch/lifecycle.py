@@ -19,6 +19,7 @@ from dispatch import (
     cohandling,
     deadlines,
     directory,
+    linkage,
     pauses,
     reference,
     settings,
@@ -65,10 +66,15 @@ TRANSITIONS: dict[Action, Rule] = {
     Action.ASSIST_OPINION: _rule({S.DISPATCHED, S.ACCEPTED}, {R.HANDLER}),
     Action.PAUSE: _rule({S.ACCEPTED}, {R.HANDLER}, lead_only=True),
     Action.RESUME: _rule({S.ACCEPTED}, {R.HANDLER}, lead_only=True),
+    # 转出: not this hotline's matter; passed on before any reply (a replied case is
+    # settled here by its callback).
+    Action.TRANSFER_OUT: _rule(
+        {S.REGISTERED, S.DISPATCHED, S.ACCEPTED}, {R.OPERATOR, R.SUPERVISOR}
+    ),
 }
 
 # Actions after which a paused case's clock runs again (it leaves the department's hands).
-CLOCK_MOVES = frozenset({Action.REPLY, Action.RETURN, Action.TRANSFER})
+CLOCK_MOVES = frozenset({Action.REPLY, Action.RETURN, Action.TRANSFER, Action.TRANSFER_OUT})
 
 STATUS_NAMES = {
     S.REGISTERED: "registered",
@@ -317,6 +323,7 @@ def _close(case, actor, now, params):
 def _reopen(case, actor, now, params):
     reason = _required_text(params, "reason")
     case.closed_at, case.replied_at = None, None
+    linkage.taken_back(case)
     if case.department is not None:
         _to_department(case, case.department, case.assist_departments, now)
     else:
@@ -436,6 +443,7 @@ HANDLERS: dict[Action, Callable] = {
     Action.ASSIST_OPINION: cohandling.give_opinion,
     Action.PAUSE: pauses.pause,
     Action.RESUME: pauses.resume,
+    Action.TRANSFER_OUT: linkage.transfer_out,
 }
 
 

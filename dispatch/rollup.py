@@ -40,6 +40,7 @@ COUNTED = (
     "return_count",
     "satisfied",
     "duplicate_of_id",
+    "transferred_to",
 )
 RELATIONS = {
     "department": "department_id",
@@ -93,6 +94,7 @@ def contribution(values: dict) -> Contribution | None:
         values["return_count"] or 0,
         int(satisfied is not None),
         int(satisfied is True),
+        int(bool(values["transferred_to"])),
     )
     return Contribution(
         (*grain, values["district"] or ""), counters, bucket_of(seconds) if replied else -1

@@ -16,88 +16,10 @@ from dispatch import phones, rollup_sql, stats_live
 from dispatch.errors import ValidationFailed
 from dispatch.rollup import BUCKET_EDGES
 from dispatch.rollup_sql import Tally
+from dispatch.stats_definitions import DEFINITIONS  # noqa: F401  (part of the interface)
 
 GROUPINGS = ("department", "category", "channel", "district", "day", "month")
 MAX_DAYS = 3660  # about ten years
-
-DEFINITIONS: list[tuple[str, str, str]] = [
-    (
-        "cohort",
-        "统计口径",
-        "Every figure is about the cases registered (created_at, in the hotline's time zone "
-        "HOTLINE_TIMEZONE) on the period's days, start and end included, as they stand now. "
-        "A case marked duplicate (重复件) is left out: it counts once, through its original.",
-    ),
-    ("received", "受理量", "Cases registered in the period."),
-    (
-        "closed",
-        "办结量",
-        "Of those, the cases closed or archived now; a reopened or reworked case counts again "
-        "only once it is closed again. A case answered on the call (直接答复) is closed.",
-    ),
-    ("closure_rate", "办结率", "closed / received (none when nothing was received)."),
-    (
-        "replied",
-        "已反馈",
-        "Cases with a department's reply in force (a reopen or rework withdraws the reply "
-        "until the department replies again). An answer on the call is not a department's "
-        "reply and is not counted here.",
-    ),
-    (
-        "replied_on_time",
-        "按时反馈",
-        "Replied at or before the reply deadline in force at the reply (approved extensions "
-        "and paused time included; a reply exactly at the deadline is on time).",
-    ),
-    ("on_time_rate", "反馈及时率", "replied_on_time / replied (none when nothing was replied)."),
-    (
-        "overdue_open",
-        "超期未办结",
-        "Cases still waiting for their department's reply (registered, dispatched or "
-        "accepted) whose reply deadline has passed at the moment asked; a case replied and "
-        "waiting for its callback is not counted (its deadline was met or missed already).",
-    ),
-    (
-        "avg_reply_hours",
-        "平均反馈时长",
-        "Mean of reply − registration over the replied cases, in hours (each time taken to "
-        "the whole second).",
-    ),
-    (
-        "p90_reply_hours",
-        "反馈时长90分位",
-        "The 90th percentile of reply − registration, in hours, read from a histogram: the "
-        "time by which 90% of the replied cases were replied, interpolated linearly inside "
-        "its bucket. Bucket edges (hours): "
-        + ", ".join(str(e) for e in BUCKET_EDGES)
-        + "; so it is exact to within 1 hour up to 2 hours, the bucket's width beyond (at "
-        "most 12 hours up to 3 days, 1 day up to 7 days, 2–7 days up to 30 days); at or "
-        "beyond 90 days it is given as 2160.",
-    ),
-    (
-        "returns",
-        "退回次数",
-        "Return actions (退回 events of the history) on those cases, each return counted.",
-    ),
-    (
-        "rated",
-        "已回访",
-        "Cases whose callback was answered (by the operator or by the caller's SMS); the "
-        "latest answer counts, once a case.",
-    ),
-    (
-        "satisfied",
-        "满意",
-        "Rated cases whose latest answer is satisfied (basically satisfied too).",
-    ),
-    ("satisfaction_rate", "满意率", "satisfied / rated (none when nothing was rated)."),
-    (
-        "department",
-        "承办部门",
-        "The case's lead department now (after transfers); a case returned and not yet "
-        "dispatched again counts under no department.",
-    ),
-]
 
 
 @dataclass(frozen=True)
@@ -115,6 +37,7 @@ class Figures:
     rated: int
     satisfied: int
     satisfaction_rate: float | None
+    transferred_out: int
 
 
 @dataclass(frozen=True)
@@ -197,6 +120,7 @@ def figures(tally: Tally, overdue: int) -> Figures:
         rated=get("rated"),
         satisfied=get("satisfied"),
         satisfaction_rate=_rate(get("satisfied"), get("rated")),
+        transferred_out=get("transferred_out"),
     )
 
 

@@ -1,7 +1,8 @@
 """公开查询: a citizen's view of a case, found by its number and the phone's last four digits.
 
-What it shows is chosen, not filtered: the status, dated public steps, the deadline and,
-once the case is closed, the department's answer. Never the caller's name or number, the
+What it shows is chosen, not filtered: the status, dated public steps (a transfer to
+another hotline names that hotline), the deadline and, once the case is closed, the
+department's answer. Never the caller's name or number, the
 description or address, who handled it, reasons, notes, supervision or escalation.
 """
 
@@ -34,6 +35,7 @@ class PublicStep:
     at: datetime
     department: Department | None = None
     until: datetime | None = None
+    destination: str | None = None  # transferred_out: the other hotline (never the reason)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ STEPS = (
     "closed",
     "archived",
     "deadline_extended",
+    "transferred_out",
 )
 
 
@@ -152,6 +155,8 @@ def _public_step(
         return PublicStep(name, at, current), current
     if action == Action.RETURN:
         return PublicStep("returned", at), None
+    if action == Action.TRANSFER_OUT:  # 转至 <destination> 办理
+        return PublicStep("transferred_out", at, destination=data.get("destination")), current
     if action == Action.APPROVE_EXTENSION:
         until = _parse_time(data.get("until"))
         return PublicStep("deadline_extended", at, until=until), current

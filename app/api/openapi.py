@@ -71,7 +71,16 @@ CASE_SCHEMA = {
         "description": {"type": "string"},
         "address": {"type": "string"},
         "district": {"type": "string"},
-        "external_ref": {"type": "string"},
+        "external_ref": {"type": "string", "description": "the other hotline's reference"},
+        "source_hotline": {
+            "type": "string",
+            "description": "transfers in (转入): the hotline that passed the case in",
+        },
+        "transferred_to": {
+            "type": "string",
+            "description": "transferred out (转出): the hotline the case went on to; '' if not",
+        },
+        "transferred_ref": {"type": "string", "description": "that hotline's reference"},
         "created_at": {"type": "string", "format": "date-time"},
         "due_at": NULLABLE_TIME,
         "onsite_due_at": NULLABLE_TIME,
@@ -104,6 +113,10 @@ SCHEMAS = {
                     "code": {"type": "string"},
                     "message": {"type": "string"},
                     "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "case": {
+                        "type": "string",
+                        "description": "duplicate: the number of the case that has it",
+                    },
                 },
             }
         },
@@ -134,7 +147,19 @@ SCHEMAS = {
             "address": {"type": "string", "maxLength": 200},
             "district": {"type": "string", "maxLength": 50},
             "priority": {"type": "string", "enum": [p.value for p in Priority]},
-            "external_ref": {"type": "string", "maxLength": 64},
+            "external_ref": {
+                "type": "string",
+                "maxLength": 64,
+                "description": "the other hotline's reference; required for channel transfer. "
+                "The same (source_hotline, external_ref) twice: 409 `duplicate`, the error "
+                "naming the existing case in `case`",
+            },
+            "source_hotline": {
+                "type": "string",
+                "maxLength": 100,
+                "description": "channel transfer only: who passed the case in",
+                "example": "12345市民服务热线",
+            },
         },
     },
     "ActionParams": {
@@ -151,6 +176,16 @@ SCHEMAS = {
             "until": {"type": "string", "format": "date-time"},
             "of": {"type": "string"},
             "answer_by": {"type": "string", "format": "date-time"},
+            "destination": {
+                "type": "string",
+                "maxLength": 100,
+                "description": "transfer_out: the other hotline",
+            },
+            "destination_ref": {
+                "type": "string",
+                "maxLength": 64,
+                "description": "transfer_out: the other hotline's reference, if known",
+            },
         },
     },
     "CasePage": {
@@ -230,6 +265,11 @@ SCHEMAS = {
                         "at": {"type": "string", "format": "date-time"},
                         "department": {"$ref": "#/components/schemas/PublicDepartment"},
                         "until": {**NULLABLE_TIME, "description": "new deadline (extensions)"},
+                        "destination": {
+                            "type": "string",
+                            "nullable": True,
+                            "description": "transferred_out: the other hotline now handling it",
+                        },
                     },
                 },
             },
@@ -311,6 +351,10 @@ PATHS = {
                 "201": _json("Case", "the case"),
                 **ERRORS,
                 "403": _error_response("this role does not register cases"),
+                "409": _error_response(
+                    "duplicate: this hotline's reference was transferred in already "
+                    "(error.case names the case)"
+                ),
             },
         },
         "get": {
@@ -321,7 +365,11 @@ PATHS = {
                 _query("department", {"type": "string"}, "department code"),
                 _query("category", {"type": "string"}, "category code"),
                 _query("phone", {"type": "string"}, "caller's number, any common form"),
-                _query("q", {"type": "string"}, "case number or text in description/address"),
+                _query(
+                    "q",
+                    {"type": "string"},
+                    "case number, other hotline's reference, or text in description/address",
+                ),
                 _query("overdue", {"type": "boolean"}, "only cases past their deadline"),
                 _query("page", {"type": "integer", "minimum": 1}),
                 _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}),
@@ -417,6 +465,7 @@ FIGURES = {
         "rated",
         "satisfied",
         "satisfaction_rate",
+        "transferred_out",
     ],
     "properties": {
         **{
@@ -430,6 +479,7 @@ FIGURES = {
                 "returns",
                 "rated",
                 "satisfied",
+                "transferred_out",
             )
         },
         **{

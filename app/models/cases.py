@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -16,6 +16,8 @@ from app.models.users import User
 
 DESCRIPTION_MAX = 5000
 TEXT_MAX = 2000
+# The cases another hotline passed in with its reference (转入); older ones may lack it.
+TRANSFER_WITH_REF = "channel = 'transfer' AND external_ref <> ''"
 
 
 class Case(db.Model):
@@ -27,6 +29,16 @@ class Case(db.Model):
         # statistics: overdue open cases (counted live), a department's own figures
         Index("ix_cases_status_due_at", "status", "due_at"),
         Index("ix_cases_department_id_created_at", "department_id", "created_at"),
+        # 联动转办: another hotline passes one of its cases in once (their reference, per
+        # sending hotline); also the index of the list's search by reference.
+        Index(
+            "uq_cases_transfer_ref",
+            "external_ref",
+            "source_hotline",
+            unique=True,
+            sqlite_where=text(TRANSFER_WITH_REF),
+            postgresql_where=text(TRANSFER_WITH_REF),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +54,11 @@ class Case(db.Model):
     address: Mapped[str] = mapped_column(String(200), default="")
     district: Mapped[str] = mapped_column(String(50), default="")
     external_ref: Mapped[str] = mapped_column(String(64), default="")
+    # 转入: the hotline that passed the case in (channel transfer); 转出: the hotline it was
+    # passed on to, and that hotline's reference, once transferred out (closed here).
+    source_hotline: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    transferred_to: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    transferred_ref: Mapped[str] = mapped_column(String(64), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     onsite_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -61,6 +61,7 @@ class Action(StrEnum):
     PAUSE = "pause"  # 暂停计时 (waiting on the caller)
     RESUME = "resume"  # 恢复计时
     FOLLOW_UP = "follow_up"  # 市民补充 (an SMS from the caller on an open case)
+    TRANSFER_OUT = "transfer_out"  # 转出: passed on to another hotline (closed here)
 
 
 class NoticeStatus(StrEnum):

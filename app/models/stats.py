@@ -24,6 +24,7 @@ COUNTERS = (
     "returns",
     "rated",
     "satisfied",
+    "transferred_out",
 )
 HISTOGRAM = tuple(f"h{i}" for i in range(BUCKETS))
 
@@ -53,6 +54,7 @@ class StatsDaily(db.Model):
     returns: Mapped[int] = _counter()
     rated: Mapped[int] = _counter()
     satisfied: Mapped[int] = _counter()
+    transferred_out: Mapped[int] = _counter()
     for _name in HISTOGRAM:  # reply-time histogram: h{i} cases replied within bucket i
         vars()[_name] = mapped_column(_name, Integer, nullable=False, default=0, server_default="0")
     del _name
@@ -79,5 +81,6 @@ class StatsDelta(db.Model):
     returns: Mapped[int] = _counter()
     rated: Mapped[int] = _counter()
     satisfied: Mapped[int] = _counter()
+    transferred_out: Mapped[int] = _counter()
     bucket: Mapped[int] = mapped_column(Integer, default=-1, server_default="-1")  # -1: none
     bucket_n: Mapped[int] = _counter()

@@ -22,7 +22,7 @@ from app.auth import roles_required
 from app.extensions import db
 from app.models import Action, Channel, Priority, Role, utcnow
 from dispatch import attachments, cases, directory, intake, lifecycle, phones, settings
-from dispatch.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from dispatch.errors import Duplicate, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 INTAKE_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
@@ -80,6 +80,9 @@ def new():
         except ValidationFailed as exc:
             db.session.rollback()
             errors = exc.fields
+        except Duplicate as exc:  # this hotline's reference came in before
+            db.session.rollback()
+            errors = {"external_ref": exc.message}
     return render_template(
         "cases/new.html",
         form=form,

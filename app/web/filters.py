@@ -56,6 +56,7 @@ ACTION_NAMES = {
     "assist_opinion": lazy_gettext("Give the assisting opinion"),
     "pause": lazy_gettext("Pause the clock"),
     "resume": lazy_gettext("Resume the clock"),
+    "transfer_out": lazy_gettext("Transfer to another hotline"),
 }
 UNIT_NAMES = {
     "working_days": lazy_gettext("working days"),

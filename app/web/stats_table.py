@@ -33,6 +33,7 @@ COLUMNS = [
     Column("p90_reply_hours", _l("90th percentile reply hours"), "hours", "down"),
     Column("returns", _l("Returns (actions)"), "count", "down"),
     Column("satisfaction_rate", _l("Satisfaction rate"), "rate", "up"),
+    Column("transferred_out", _l("Transferred out"), "count", None),
 ]
 BY_COLUMN = {column.key: column for column in COLUMNS}
 GROUP_NAMES = {

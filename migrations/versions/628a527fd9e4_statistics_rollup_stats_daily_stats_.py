@@ -4,7 +4,7 @@ The rollup starts empty: `hotline stats-rebuild` fills it from the cases stored
 (`hotline init` does so by itself when it finds cases and an empty rollup).
 
 Revision ID: 628a527fd9e4
-Revises: 64183594d6e0
+Revises: 545f01ce9be9
 Create Date: 2026-12-01 18:32:02.155716
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "628a527fd9e4"
-down_revision = "64183594d6e0"
+down_revision = "545f01ce9be9"
 branch_labels = None
 depends_on = None
 
@@ -35,6 +35,7 @@ def upgrade():
         sa.Column("returns", sa.Integer(), server_default="0", nullable=False),
         sa.Column("rated", sa.Integer(), server_default="0", nullable=False),
         sa.Column("satisfied", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("transferred_out", sa.Integer(), server_default="0", nullable=False),
         *[sa.Column(f"h{i}", sa.Integer(), server_default="0", nullable=False) for i in range(22)],
         sa.PrimaryKeyConstraint("dim", "day", "dept", "key", name=op.f("pk_stats_daily")),
     )
@@ -54,6 +55,7 @@ def upgrade():
         sa.Column("returns", sa.Integer(), server_default="0", nullable=False),
         sa.Column("rated", sa.Integer(), server_default="0", nullable=False),
         sa.Column("satisfied", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("transferred_out", sa.Integer(), server_default="0", nullable=False),
         sa.Column("bucket", sa.Integer(), server_default="-1", nullable=False),
         sa.Column("bucket_n", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stats_deltas")),

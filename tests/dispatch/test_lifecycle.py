@@ -41,6 +41,9 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
     "pause": {"accepted": {LEAD}},
     "resume": {},  # only a paused case resumes (tests/web/test_pauses.py)
     "assist_opinion": {},  # only an assisting department (tests/web/test_cohandling.py)
+    "transfer_out": {
+        state: {"operator1", "supervisor1"} for state in ["registered", "dispatched", "accepted"]
+    },
 }
 
 TO_STATUS = {
@@ -55,6 +58,7 @@ TO_STATUS = {
     "archive": "archived",
     "mark_duplicate": "closed",
     "answer_on_call": "closed",
+    "transfer_out": "closed",
 }
 
 
@@ -73,6 +77,7 @@ def params_for(action: str, now, original: str) -> dict:
         "answer_notice": {"text": "已加派人手,明日完成"},
         "refuse_extension": {"reason": "理由不充分"},
         "pause": {"kind": "not_reachable", "reason": "电话无人接听", "until": later(now)},
+        "transfer_out": {"destination": "12345市民服务热线", "reason": "属市级统筹事项"},
     }.get(action, {})
 
 

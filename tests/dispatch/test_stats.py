@@ -10,7 +10,7 @@ import pytest
 from app.extensions import db as _db
 from app.models import Action
 from app.sqlite import writing
-from dispatch import lifecycle, rollup_sql, stats, stats_live
+from dispatch import lifecycle, rollup_rebuild, rollup_sql, stats, stats_live
 
 FIRST, LAST = date(2026, 11, 20), date(2026, 11, 22)  # Friday to Sunday, local
 LATER = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)  # Friday 09:00 local: past 25 Nov deadlines
@@ -38,7 +38,7 @@ def act(db, user):
 
 @pytest.fixture
 def fixture_cases(make_case, act):
-    """Eight cases in the period (B … K), two just outside it, one duplicate."""
+    """Nine cases in the period (B … L), two just outside it, one duplicate."""
     cases = {}
     cases["A"] = make_case("closed", at=local(19, 23, 59, 59))  # the day before: left out
     b = cases["B"] = make_case("accepted", at=local(20, 0, 0, 0))  # the first local second
@@ -79,6 +79,8 @@ def fixture_cases(make_case, act):
     act(h, "answer_on_call", "operator1", local(22, 23, 59, 59), text="已当场答复")
     j = cases["J"] = make_case("dispatched", at=local(21, 10))
     act(j, "mark_duplicate", "operator1", local(21, 11), of=b.number)  # counted through B
+    n = cases["L"] = make_case("dispatched", at=local(22, 10))
+    act(n, "transfer_out", "operator1", local(22, 11), destination="12345热线", reason="非本线")
     cases["I"] = make_case("dispatched", at=local(23, 0, 0, 0))  # the day after: left out
     return cases
 
@@ -86,9 +88,9 @@ def fixture_cases(make_case, act):
 def test_every_figure_of_the_period(fixture_cases):
     totals = stats.report(FIRST, LAST, now=LATER).totals
     assert totals == stats.Figures(
-        received=8,  # B C D E F G H K
-        closed=4,  # B C D H
-        closure_rate=0.5,
+        received=9,  # B C D E F G H K L
+        closed=5,  # B C D H, and L transferred out
+        closure_rate=0.5556,
         replied=4,  # B C D F (K's reply went back for rework; H was answered on the call)
         replied_on_time=3,  # B at the deadline, D, F within its extension; C 1 s late
         on_time_rate=0.75,
@@ -102,6 +104,7 @@ def test_every_figure_of_the_period(fixture_cases):
         rated=4,  # B C D satisfied, K not
         satisfied=3,
         satisfaction_rate=0.75,
+        transferred_out=1,  # L
     )
 
 
@@ -114,7 +117,8 @@ def test_grouped_by_department(fixture_cases):
     rows = _rows("department")
     assert set(rows) == {"water", "gas", ""}
     water, gas, none = rows["water"], rows["gas"], rows[""]
-    assert (water.received, water.closed, water.replied, water.replied_on_time) == (5, 3, 4, 3)
+    assert (water.received, water.closed, water.replied, water.replied_on_time) == (6, 4, 4, 3)
+    assert water.transferred_out == 1
     assert (water.overdue_open, water.rated, water.satisfied, water.returns) == (1, 4, 3, 0)
     assert (gas.received, gas.closed, gas.overdue_open) == (1, 0, 1)  # E, transferred there
     assert (none.received, none.closed, none.returns, none.overdue_open) == (2, 1, 2, 1)
@@ -125,11 +129,11 @@ def test_grouped_by_department(fixture_cases):
 
 def test_grouped_by_category_channel_district_day_and_month(fixture_cases):
     received = lambda by: {k: f.received for k, f in _rows(by).items()}  # noqa: E731
-    assert received("category") == {"water.outage": 7, "consult": 1}
-    assert received("channel") == {"phone": 6, "web": 1, "sms": 1}
-    assert received("district") == {"东城区": 6, "西城区": 1, "朝阳区": 1}
-    assert received("day") == {"2026-11-20": 2, "2026-11-21": 3, "2026-11-22": 3}
-    assert received("month") == {"2026-11": 8}
+    assert received("category") == {"water.outage": 8, "consult": 1}
+    assert received("channel") == {"phone": 7, "web": 1, "sms": 1}
+    assert received("district") == {"东城区": 7, "西城区": 1, "朝阳区": 1}
+    assert received("day") == {"2026-11-20": 2, "2026-11-21": 3, "2026-11-22": 4}
+    assert received("month") == {"2026-11": 9}
     days = _rows("day")
     assert days["2026-11-21"].overdue_open == 2 and days["2026-11-22"].overdue_open == 1
 
@@ -189,7 +193,7 @@ def test_the_rollup_folded_or_rebuilt_equals_the_group_by(db, fixture_cases):
     assert db.session.scalar(_db.text("SELECT count(*) FROM stats_deltas")) == 0
     assert _all_tallies() == plain
     with writing():
-        rollup_sql.rebuild()
+        rollup_rebuild.rebuild()
         db.session.commit()
     assert _all_tallies() == plain
 
