@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext
 
 from app.web.stats_table import display_names
 from dispatch.stats import Report
@@ -44,8 +44,8 @@ def time_series(report: Report) -> dict:
         "xAxis": {"type": "category", "data": labels},
         "yAxis": {"type": "value", "minInterval": 1},
         "series": [
-            {"name": str(_l("Cases received")), "type": "bar", "data": received},
-            {"name": str(_l("Cases closed")), "type": "line", "data": closed, "symbolSize": 5},
+            {"name": str(lazy_gettext("Cases received")), "type": "bar", "data": received},
+            {"name": str(lazy_gettext("Cases closed")), "type": "line", "data": closed},
         ],
     }
 
@@ -64,8 +64,8 @@ def department_ranking(report: Report) -> dict:
         "xAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
         "yAxis": {"type": "category", "data": [names.get(r.key, r.label) for r in rows]},
         "series": [
-            _rate_bars(_l("Closure rate"), [r.figures.closure_rate for r in rows]),
-            _rate_bars(_l("On-time reply rate"), [r.figures.on_time_rate for r in rows]),
+            _rate_bars(lazy_gettext("Closure rate"), [r.figures.closure_rate for r in rows]),
+            _rate_bars(lazy_gettext("On-time reply rate"), [r.figures.on_time_rate for r in rows]),
         ],
         "height_px": 60 + 36 * max(len(rows), 1),
     }
@@ -88,7 +88,7 @@ def category_breakdown(report: Report, limit: int = 12) -> dict:
     shown = [(names.get(r.key, r.label), r.figures.received) for r in rows[:limit]]
     rest = sum(r.figures.received for r in rows[limit:])
     if rest:
-        shown.append((str(_l("Other categories")), rest))
+        shown.append((str(lazy_gettext("Other categories")), rest))
     shown.reverse()  # ECharts draws a category axis from the bottom up
     return {
         "textStyle": TEXT,
@@ -99,7 +99,7 @@ def category_breakdown(report: Report, limit: int = 12) -> dict:
         "yAxis": {"type": "category", "data": [name for name, _ in shown]},
         "series": [
             {
-                "name": str(_l("Cases received")),
+                "name": str(lazy_gettext("Cases received")),
                 "type": "bar",
                 "data": [count for _, count in shown],
                 "label": {"show": True, "position": "right", "fontSize": 11},
@@ -120,8 +120,8 @@ def rate_trend(months: list[str], closure: list, on_time: list) -> dict:
         "xAxis": {"type": "category", "data": [m[2:] for m in months]},  # 26-11
         "yAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
         "series": [
-            _rate_line(_l("Closure rate"), closure),
-            _rate_line(_l("On-time reply rate"), on_time),
+            _rate_line(lazy_gettext("Closure rate"), closure),
+            _rate_line(lazy_gettext("On-time reply rate"), on_time),
         ],
     }
 

@@ -7,13 +7,13 @@ import csv
 import io
 
 import xlsxwriter
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext
 
 from app.web.stats_table import COLUMNS, GROUP_NAMES, Line, definitions
 
 
 def header(by: str | None) -> list[str]:
-    first = str(GROUP_NAMES.get(by, _l("Group"))) if by else ""
+    first = str(GROUP_NAMES.get(by, lazy_gettext("Group"))) if by else ""
     return [first, *(str(c.label) for c in COLUMNS)]
 
 
@@ -45,7 +45,7 @@ def to_xlsx(by: str | None, lines: list[Line], title: str) -> bytes:
         "hours": book.add_format({"num_format": "0.0"}),
         "count": None,
     }
-    sheet = book.add_worksheet(str(_l("Figures")))
+    sheet = book.add_worksheet(str(lazy_gettext("Figures")))
     sheet.write(0, 0, title, bold)
     sheet.write_row(2, 0, header(by), bold)
     for number, line in enumerate(lines, start=3):
@@ -65,7 +65,7 @@ def to_xlsx(by: str | None, lines: list[Line], title: str) -> bytes:
 
 
 def _definitions_sheet(book, bold) -> None:
-    sheet = book.add_worksheet(str(_l("Definitions")))
+    sheet = book.add_worksheet(str(lazy_gettext("Definitions")))
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     for number, (key, name, text) in enumerate(definitions()):
         sheet.write(number, 0, name, bold)

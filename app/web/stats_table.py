@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from flask_babel import get_locale, gettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, gettext, lazy_gettext
 
 from app.web.filters import CHANNEL_NAMES
 from dispatch import directory, stats
@@ -22,27 +21,27 @@ class Column:
 
 
 COLUMNS = [
-    Column("received", _l("Cases received"), "count", None),
-    Column("closed", _l("Cases closed"), "count", "up"),
-    Column("closure_rate", _l("Closure rate"), "rate", "up"),
-    Column("replied", _l("Cases replied"), "count", "up"),
-    Column("replied_on_time", _l("Replied on time"), "count", "up"),
-    Column("on_time_rate", _l("On-time reply rate"), "rate", "up"),
-    Column("overdue_open", _l("Overdue and open"), "count", "down"),
-    Column("avg_reply_hours", _l("Average reply hours"), "hours", "down"),
-    Column("p90_reply_hours", _l("90th percentile reply hours"), "hours", "down"),
-    Column("returns", _l("Returns (actions)"), "count", "down"),
-    Column("satisfaction_rate", _l("Satisfaction rate"), "rate", "up"),
-    Column("transferred_out", _l("Transferred out"), "count", None),
+    Column("received", lazy_gettext("Cases received"), "count", None),
+    Column("closed", lazy_gettext("Cases closed"), "count", "up"),
+    Column("closure_rate", lazy_gettext("Closure rate"), "rate", "up"),
+    Column("replied", lazy_gettext("Cases replied"), "count", "up"),
+    Column("replied_on_time", lazy_gettext("Replied on time"), "count", "up"),
+    Column("on_time_rate", lazy_gettext("On-time reply rate"), "rate", "up"),
+    Column("overdue_open", lazy_gettext("Overdue and open"), "count", "down"),
+    Column("avg_reply_hours", lazy_gettext("Average reply hours"), "hours", "down"),
+    Column("p90_reply_hours", lazy_gettext("90th percentile reply hours"), "hours", "down"),
+    Column("returns", lazy_gettext("Returns (actions)"), "count", "down"),
+    Column("satisfaction_rate", lazy_gettext("Satisfaction rate"), "rate", "up"),
+    Column("transferred_out", lazy_gettext("Transferred out"), "count", None),
 ]
 BY_COLUMN = {column.key: column for column in COLUMNS}
 GROUP_NAMES = {
-    "department": _l("Department"),
-    "category": _l("Category"),
-    "channel": _l("Channel"),
-    "district": _l("District"),
-    "day": _l("Day"),
-    "month": _l("Month"),
+    "department": lazy_gettext("Department"),
+    "category": lazy_gettext("Category"),
+    "channel": lazy_gettext("Channel"),
+    "district": lazy_gettext("District"),
+    "day": lazy_gettext("Day"),
+    "month": lazy_gettext("Month"),
 }
 COMPARABLE = ("department", "category", "channel", "district")  # same keys in both periods
 
@@ -118,14 +117,14 @@ def lines(report: Report, previous: Report | None) -> list[Line]:
 def total_line(report: Report, previous: Report | None) -> Line:
     figures = previous.totals if previous is not None else None
     cells = [cell(c, report.totals, figures) for c in COLUMNS]
-    return Line("", str(_l("Total")), cells, report.totals, total=True)
+    return Line("", str(lazy_gettext("Total")), cells, report.totals, total=True)
 
 
 def display_names(by: str | None) -> dict[str, str]:
     """Group names in the page's language where the service's label is the Chinese one."""
     english = str(get_locale()) == "en"
     if by == "department":
-        names = {"": str(_l("No department yet"))}
+        names = {"": str(lazy_gettext("No department yet"))}
         if english:
             names.update({d.code: d.name_en or d.name for d in directory.list_departments()})
         return names
