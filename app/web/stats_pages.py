@@ -3,13 +3,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from app.web import stats_charts, stats_table
 from app.web.stats_period import Period, month_end, previous_month
 from dispatch import stats
 
 SERIES_BY_DAY_UP_TO = 62  # days; a longer period is drawn month by month
+# Hotspots are grouped from the period's cases themselves (no rollup): a longer period
+# shows those of its last 31 days, so that the page's cost stays that of a month.
+HOTSPOT_DAYS = 92
+
+
+def hotspots(start: date, end: date, now: datetime) -> stats.Hotspots:
+    if (end - start).days >= HOTSPOT_DAYS:
+        start = end - timedelta(days=30)
+    return stats.hotspots(start, end, now=now)
 
 
 def series_grouping(start: date, end: date) -> str:
@@ -52,7 +61,7 @@ def dashboard(period: Period, now: datetime, department_id: int | None) -> dict:
         "lines": lines,
         "charts": charts(period.start, period.end, now, department_id),
         "series_by": series_grouping(period.start, period.end),
-        "hotspots": stats.hotspots(period.start, period.end, now=now) if whole else None,
+        "hotspots": hotspots(period.start, period.end, now) if whole else None,
     }
 
 
@@ -75,5 +84,5 @@ def monthly(first: date, now: datetime, department_id: int | None) -> dict:
         "comparison": stats_table.comparison(report, previous),
         "sections": sections,
         "charts": charts(first, month_end(first), now, department_id),
-        "hotspots": stats.hotspots(first, month_end(first), now=now) if whole else None,
+        "hotspots": hotspots(first, month_end(first), now) if whole else None,
     }

@@ -81,7 +81,7 @@ def test_the_monthly_report_prints_on_a4_one_section_a_page(server, db, browser,
     assert "实时看板" not in "".join(pages)  # no navigation on paper
     starts = [text.strip().splitlines()[0] for text in pages if text.strip()]
     for heading in ("按承办部门", "按事项分类", "热点分析", "统计口径"):
-        assert heading in starts, (heading, starts)  # each section begins a page
+        assert any(s.startswith(heading) for s in starts), (heading, starts)  # begins a page
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     browser.set_window_size(794, 3000)  # A4's width at 96 dpi
     screenshot(browser, "stats-monthly-print")

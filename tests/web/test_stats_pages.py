@@ -223,3 +223,10 @@ def test_in_english(login, cases):
     assert "Cases registered in the period." in html
     monthly = client.get("/stats/monthly", query_string={"month": "2026-11"})
     assert monthly.status_code == 200 and "monthly report" in monthly.text
+
+
+def test_hotspots_of_a_long_period_are_its_last_month(login, cases):
+    query = {"period": "custom", "from": "2026-01-01", "to": "2026-11-30"}
+    html = login("supervisor1").get("/stats/", query_string=query).text
+    assert "2026-10-31 – 2026-11-30" in html
+    assert cell(html, "total", "received") == "6"  # the table is the whole period
