@@ -98,7 +98,7 @@ def reference_tables() -> None:
 def generate(dialect: str, first: int, last: int, total: int, categories: int) -> None:
     """Cases first..last of `total`, spread evenly over five years up to NOW; still open: 40%
     of the last week's, 3% of the rest of the last month's, 0.1% of the older ones."""
-    t = f"((g * {SPAN}) / {total})"  # integer seconds from START, up to NOW
+    t = f"((CAST(g AS BIGINT) * {SPAN}) / {total})"  # integer seconds from START, to NOW
     share = (
         f"CASE WHEN {t} > {SPAN - 7 * 86400} THEN 400 WHEN {t} > {SPAN - 30 * 86400} THEN 30"
         " ELSE 1 END"

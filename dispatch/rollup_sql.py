@@ -58,7 +58,7 @@ def dialect() -> str:
 # --- a case's contribution, set-wise ------------------------------------------------------
 
 
-def _fixed_offset_minutes(zone: ZoneInfo) -> int | None:
+def fixed_offset_minutes(zone: ZoneInfo) -> int | None:
     """The zone's UTC offset when it has not changed since 2000 (Asia/Shanghai), else None."""
     offsets = {
         zone.utcoffset(datetime(year, month, 1)) for year in range(2000, 2100) for month in (1, 7)
@@ -71,7 +71,7 @@ def _fixed_offset_minutes(zone: ZoneInfo) -> int | None:
 def day_sql(engine: str) -> str:
     """SQL of the local day of `c.created_at`."""
     zone = settings.timezone()
-    minutes = _fixed_offset_minutes(zone)
+    minutes = fixed_offset_minutes(zone)
     if engine == "postgresql":
         if minutes is None:
             return f"CAST(c.created_at AT TIME ZONE '{zone.key}' AS DATE)"
