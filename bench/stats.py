@@ -96,11 +96,14 @@ def reference_tables() -> None:
 
 
 def generate(dialect: str, first: int, last: int, total: int, categories: int) -> None:
-    """Cases first..last of `total`, spread evenly over five years; of those older than a
-    month 0.2% still open (overdue), of the last month's a third."""
-    t = f"(g * {SPAN // total})"
-    recent = f"({t} > {SPAN - 30 * 86400})"
-    is_open = f"({_hash(4)} % 1000 < CASE WHEN {recent} THEN 350 ELSE 2 END)"
+    """Cases first..last of `total`, spread evenly over five years up to NOW; still open: 40%
+    of the last week's, 3% of the rest of the last month's, 0.1% of the older ones."""
+    t = f"((CAST(g AS BIGINT) * {SPAN}) / {total})"  # integer seconds from START, to NOW
+    share = (
+        f"CASE WHEN {t} > {SPAN - 7 * 86400} THEN 400 WHEN {t} > {SPAN - 30 * 86400} THEN 30"
+        " ELSE 1 END"
+    )
+    is_open = f"({_hash(4)} % 1000 < {share})"
     stage = f"({_hash(6)} % 3)"  # open: 0 dispatched, 1 accepted, 2 replied
     delay = f"(3600 * (1 + {_hash(5)} % 110))"
     accepted = f"(NOT {is_open} OR {stage} >= 1)"

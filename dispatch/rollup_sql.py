@@ -58,7 +58,7 @@ def dialect() -> str:
 # --- a case's contribution, set-wise ------------------------------------------------------
 
 
-def _fixed_offset_minutes(zone: ZoneInfo) -> int | None:
+def fixed_offset_minutes(zone: ZoneInfo) -> int | None:
     """The zone's UTC offset when it has not changed since 2000 (Asia/Shanghai), else None."""
     offsets = {
         zone.utcoffset(datetime(year, month, 1)) for year in range(2000, 2100) for month in (1, 7)
@@ -68,9 +68,10 @@ def _fixed_offset_minutes(zone: ZoneInfo) -> int | None:
     return int(offsets.pop().total_seconds() // 60)
 
 
-def _day_sql(engine: str) -> str:
+def day_sql(engine: str) -> str:
+    """SQL of the local day of `c.created_at`."""
     zone = settings.timezone()
-    minutes = _fixed_offset_minutes(zone)
+    minutes = fixed_offset_minutes(zone)
     if engine == "postgresql":
         if minutes is None:
             return f"CAST(c.created_at AT TIME ZONE '{zone.key}' AS DATE)"
@@ -112,7 +113,7 @@ def projection(engine: str, where: str = "") -> str:
     """SELECT of each case's grain, counters and reply seconds (NULL: not replied), one row
     a case; duplicates left out."""
     return f"""
-        SELECT {_day_sql(engine)} AS day, COALESCE(c.department_id, 0) AS dept,
+        SELECT {day_sql(engine)} AS day, COALESCE(c.department_id, 0) AS dept,
             c.category_id AS category_id, c.channel AS channel,
             COALESCE(c.district, '') AS district,
             1 AS received,

@@ -11,8 +11,7 @@ from sqlalchemy import func, literal, select, text
 
 from app.extensions import db
 from app.models import Case, Status
-from dispatch import settings
-from dispatch.rollup_sql import Tally, dialect, local_bounds, summed, with_bucket
+from dispatch.rollup_sql import Tally, day_sql, dialect, local_bounds, summed, with_bucket
 
 WAITING_FOR_REPLY = (Status.REGISTERED.value, Status.DISPATCHED.value, Status.ACCEPTED.value)
 GROUP_SQL = {
@@ -56,37 +55,40 @@ def tallies(start: date, end: date, group: str | None, dept: int | None = None) 
     return found
 
 
+OVERDUE_GROUP = {
+    "department": "COALESCE(c.department_id, 0)",
+    "category": "CAST(c.category_id AS VARCHAR(20))",
+    "channel": "c.channel",
+    "district": "COALESCE(c.district, '')",
+}
+
+
 def overdue_open(
     start: date, end: date, *, now: datetime, group: str | None, dept: int | None = None
 ) -> Counter:
-    """Counts of the period's cases still waiting for their reply past the deadline at `now`
-    (read through the (status, due_at) index: as many rows as such cases)."""
+    """Counts of the period's cases still waiting for their reply past the deadline at `now`,
+    counted in SQL through the (status, due_at) index: as many rows as such cases."""
     begin, after = local_bounds(start, end)
-    query = select(
-        Case.created_at, Case.department_id, Case.category_id, Case.channel, Case.district
-    ).where(
-        Case.status.in_(WAITING_FOR_REPLY),
-        Case.due_at < now,
-        Case.created_at >= begin,
-        Case.created_at < after,
-        Case.duplicate_of_id.is_(None),
+    waiting = ", ".join(f"'{status}'" for status in WAITING_FOR_REPLY)
+    column = OVERDUE_GROUP.get(group) or (day_sql(dialect()) if group else None)
+    sql = (
+        f"SELECT {column + ', ' if column else ''}count(*) FROM cases AS c "
+        f"WHERE c.status IN ({waiting}) AND c.due_at < :now AND c.created_at >= :begin "
+        "AND c.created_at < :after AND c.duplicate_of_id IS NULL"
     )
+    params = {"now": _stamp(now), "begin": _stamp(begin), "after": _stamp(after)}
     if dept is not None:
-        query = query.where(Case.department_id == dept)
-    zone = settings.timezone()
+        sql += " AND c.department_id = :dept"
+        params["dept"] = dept
+    if column:
+        sql += f" GROUP BY {column}"
     counts: Counter = Counter()
-    for created, department_id, category_id, channel, district in db.session.execute(query):
-        day = created.astimezone(zone).date().isoformat()
-        keys = {
-            None: None,
-            "department": department_id or 0,
-            "category": str(category_id),
-            "channel": channel,
-            "district": district or "",
-            "day": day,
-            "month": day[:7],
-        }
-        counts[keys[group]] += 1
+    for row in db.session.execute(text(sql), params):
+        if not column:
+            counts[None] += row[0]
+            continue
+        key = row[0].isoformat() if isinstance(row[0], date) else row[0]
+        counts[key[:7] if group == "month" else key] += row[1]
     return counts
 
 
