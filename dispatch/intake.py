@@ -15,9 +15,12 @@ from notifications import citizen
 INTAKE_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 
 
-def register_case(data: dict, actor: User | None, now: datetime, *, route: bool = True) -> Case:
+def register_case(
+    data: dict, actor: User | None, now: datetime, *, route: bool = True, source: str = ""
+) -> Case:
     """Register a case and route it at once when a rule matches (`route=False`: it waits
-    for an operator).
+    for an operator). `source` names the system it came through, kept in the history
+    (e.g. "open311:<client system>").
 
     Raises ValidationFailed (fields named) or NotAllowed; writes nothing on error.
     """
@@ -30,6 +33,8 @@ def register_case(data: dict, actor: User | None, now: datetime, *, route: bool 
     case.number = numbering.allocate(settings.case_number_prefix(), _local_day(now))
     db.session.add(case)
     registered = {"channel": case.channel}
+    if source:
+        registered["source"] = source
     if decision is not None and decision.department is None:  # waits undispatched (待派)
         registered["reason"] = decision.reason
     lifecycle.record(case, Action.REGISTER, actor, None, now, registered)

@@ -117,13 +117,45 @@ def _validate(number: object, phone_last4: object) -> tuple[str, str]:
     return number, last4
 
 
+@dataclass(frozen=True)
+class PublicHistory:
+    """A case's public steps, and when anything last happened to it (public or not)."""
+
+    steps: list[PublicStep]
+    updated_at: datetime | None
+
+
+def histories(cases: list[Case]) -> dict[int, PublicHistory]:
+    """The public history of each case by id, read in one query (for lists)."""
+    if not cases:
+        return {}
+    events = list(
+        db.session.scalars(
+            select(CaseEvent)
+            .where(CaseEvent.case_id.in_([case.id for case in cases]))
+            .order_by(CaseEvent.case_id, CaseEvent.id)
+        )
+    )
+    departments = _departments_named(events)
+    by_case: dict[int, list[CaseEvent]] = {case.id: [] for case in cases}
+    for event in events:
+        by_case[event.case_id].append(event)
+    return {
+        case_id: PublicHistory(_walk(found, departments), found[-1].created_at if found else None)
+        for case_id, found in by_case.items()
+    }
+
+
 def _steps(case: Case) -> list[PublicStep]:
     events = list(
         db.session.scalars(
             select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
         )
     )
-    departments = _departments_named(events)
+    return _walk(events, _departments_named(events))
+
+
+def _walk(events: list[CaseEvent], departments: dict[str, Department]) -> list[PublicStep]:
     steps, current = [], None
     for event in events:
         step, current = _public_step(event, departments, current)
