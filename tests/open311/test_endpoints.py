@@ -197,7 +197,10 @@ def test_an_unknown_request_is_404(client, fmt):
 
 
 def test_requests_list_in_both_formats(client, make_case):
-    older, newer = make_case("dispatched"), make_case("closed")
+    from app.models import utcnow
+
+    recent = utcnow() - timedelta(days=1)  # the list's default: the last 90 days
+    older, newer = make_case("dispatched", at=recent), make_case("closed", at=recent)
     listed = client.get(f"{BASE}/requests.json").get_json()
     assert [r["service_request_id"] for r in listed] == [newer.number, older.number]
     root = xml_of(client.get(f"{BASE}/requests.xml"))
