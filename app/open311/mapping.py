@@ -115,7 +115,7 @@ def discovery_json(changed_at: datetime | None) -> dict:
     changeset = local(changed_at) or "2026-12-01T00:00:00+08:00"
     return {
         "changeset": changeset,
-        "contact": current_app.config.get("OPEN311_CONTACT") or _("The hotline's administrators"),
+        "contact": current_app.config["OPEN311_CONTACT"] or _("The hotline's administrators"),
         "key_service": _("api_keys are issued by the hotline's administrators"),
         "endpoints": [
             {
