@@ -107,7 +107,9 @@ def parse_query(args: Mapping[str, str], now: datetime) -> RequestQuery:
 
 
 def _listed(args: Mapping[str, str], name: str, errors: FieldErrors) -> list[str]:
-    raw = clean_text(args.get(name) or "")
+    """A comma-delimited argument; one given several times counts as one list."""
+    given = args.getlist(name) if hasattr(args, "getlist") else [args.get(name) or ""]
+    raw = clean_text(",".join(v for v in given if isinstance(v, str)))
     if raw is None or len(raw) > 30_000:
         errors.add(name, "not a valid value")
         return []

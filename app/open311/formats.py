@@ -8,6 +8,7 @@ in JSON and an empty element in XML, booleans are true/false.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -16,6 +17,9 @@ from flask import Response, request
 FORMATS = ("json", "xml")
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
+# Characters XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF):
+# dropped from XML text, or a client's parser would refuse the whole answer.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Container element -> the name of each item inside it.
 ITEMS = {
     "services": "service",
@@ -54,7 +58,7 @@ def _fill(element: ET.Element, name: str, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = _NOT_XML.sub("", str(value))
 
 
 def requested_format() -> str:

@@ -209,3 +209,11 @@ def test_requests_list_in_both_formats(client, make_case):
     assert [r.findtext("status") for r in root] == ["closed", "open"]
     for request in root:
         assert children(request) == REQUEST_FIELDS
+
+
+def test_xml_stays_parseable_whatever_the_text(client, make_case):
+    case = make_case("dispatched", description="停水\x0b\x1f了")
+    root = xml_of(client.get(f"{BASE}/requests/{case.number}.xml"))
+    assert root[0].findtext("description") == "停水了"
+    bad = client.get(f"{BASE}/requests.xml", query_string={"status": "open\x01"})
+    assert bad.status_code == 400 and xml_of(bad).tag == "errors"

@@ -99,3 +99,13 @@ def test_bad_filters_are_400(client, args, named, fmt):
         root = xml_of(answer)
         assert root.tag == "errors"
         assert any(named in e.findtext("description") for e in root.iter("error"))
+
+
+def test_a_filter_given_several_times_is_one_list(client, make_case):
+    water = make_case("dispatched")
+    gas = make_case("dispatched", category="gas.outage", description="没有燃气")
+    answer = client.get(
+        f"{BASE}/requests.json?service_code=water.outage&service_code=gas.outage"
+        "&start_date=2026-11-20T00:00:00%2B08:00&end_date=2026-11-27T00:00:00%2B08:00"
+    )
+    assert [r["service_request_id"] for r in answer.get_json()] == [gas.number, water.number]
