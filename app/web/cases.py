@@ -21,7 +21,16 @@ from flask_login import login_required
 from app.auth import roles_required
 from app.extensions import db
 from app.models import Action, Channel, Priority, Role, utcnow
-from dispatch import attachments, cases, directory, intake, lifecycle, phones, settings
+from dispatch import (
+    attachments,
+    cases,
+    directory,
+    duplicates,
+    intake,
+    lifecycle,
+    phones,
+    settings,
+)
 from dispatch.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -94,12 +103,26 @@ def new():
 @login_required
 @roles_required(*INTAKE_ROLES)
 def caller():
-    """The earlier cases of a number, shown beside the intake form."""
+    """Beside the intake form: possible duplicates (the same number, or the same address
+    and category, within 30 days) and the earlier cases of the number."""
     try:
         phone = phones.normalize(request.args.get("phone", ""), settings.phone_region())
     except phones.InvalidPhone:
-        return render_template("cases/_caller.html", phone=None, earlier=[])
-    return render_template("cases/_caller.html", phone=phone, earlier=cases.earlier_cases(phone))
+        phone = None
+    category = _category(request.args.get("category"))
+    address = duplicates.normalize_address(request.args.get("address", ""))[:200]
+    found = duplicates.suggest(
+        g.user, phone=phone, address=address, category=category, until=utcnow()
+    )
+    earlier = cases.earlier_cases(phone) if phone else []
+    return render_template("cases/_caller.html", phone=phone, earlier=earlier, suggestions=found)
+
+
+def _category(code: str | None):
+    try:
+        return directory.category_by_code(code) if code else None
+    except ValidationFailed:
+        return None
 
 
 @bp.get("/<number>")
@@ -112,7 +135,15 @@ def detail(number: str):
         actions=lifecycle.allowed_actions(case, g.user),
         departments=directory.list_departments(),
         files=attachments.of_case(case),
+        suggestions=_suggestions(case),
     )
+
+
+def _suggestions(case) -> list[duplicates.Suggestion]:
+    """Possible originals, for those who link duplicates, while the case may be linked."""
+    if g.user.role not in INTAKE_ROLES or not lifecycle.may(case, Action.MARK_DUPLICATE, g.user):
+        return []
+    return duplicates.for_case(case, g.user)
 
 
 @bp.post("/<number>/<action>")
