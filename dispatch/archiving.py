@@ -86,12 +86,17 @@ Cursor = tuple[datetime, int]
 
 
 def archive_batch_before(
-    before: datetime, actor: User, now: datetime, after: Cursor | None = None, limit: int = BATCH
+    before: datetime,
+    actor: User,
+    now: datetime,
+    after: Cursor | None = None,
+    limit: int | None = None,
 ) -> tuple[Outcome, Cursor | None]:
     """Archive the next `limit` cases closed before `before` (after the cursor), oldest
     first; returns what it did and the cursor for the next batch (None: no more). The caller
     commits each batch. Raises NotAllowed for a role that does not archive."""
     _check_role(actor)
+    limit = limit or BATCH
     query = select(Case.number, Case.closed_at, Case.id).where(
         Case.status == Status.CLOSED, Case.closed_at < before
     )
