@@ -82,13 +82,20 @@ def new():
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            case = intake.register_case(form, g.user, utcnow())
+            answer = (form.get("answer") or "").strip()
+            if answer:  # a consultation answered on the call: closed at once (直接答复)
+                case = intake.register_answered(form, g.user, utcnow(), answer)
+            else:
+                case = intake.register_case(form, g.user, utcnow())
             db.session.commit()
             flash(_("Case %(number)s registered.", number=case.number), "ok")
             return redirect(url_for("cases.detail", number=case.number))
         except ValidationFailed as exc:
             db.session.rollback()
             errors = exc.fields
+        except (InvalidTransition, NotAllowed) as exc:  # a supervisor does not answer calls
+            db.session.rollback()
+            errors = {"answer": exc.message}
     return render_template(
         "cases/new.html",
         form=form,

@@ -151,3 +151,29 @@ def test_paused_for_the_caller_then_closed(db, user, now, make_case):
         "pause", "follow_up", "resume", "reply", "approve_reply", "callback",
     ]  # fmt: skip
     assert case.status == "closed"
+
+
+def test_a_consultation_answered_on_the_call_is_closed_at_once(db, login, client):
+    form = {
+        "channel": "phone",
+        "caller_phone": "138 1234 1234",
+        "category": "consult",
+        "description": "咨询:二次供水水箱多久清洗一次?",
+        "priority": "normal",
+        "answer": "按规定每半年清洗消毒一次,可向物业索取检测报告。",
+    }
+    supervisor = login("supervisor1").post("/cases/new", data=form)
+    assert supervisor.status_code == 422  # only operators answer on the call; nothing saved
+    assert db.session.scalars(select(CaseEvent)).all() == []
+    done = login("operator1").post("/cases/new", data=form)
+    assert done.status_code == 302
+    number = done.location.rsplit("/", 1)[-1]
+    db.session.rollback()
+    events = db.session.scalars(select(CaseEvent).order_by(CaseEvent.id)).all()
+    assert [(e.action, e.to_status) for e in events] == [
+        ("register", "registered"),
+        ("answer_on_call", "closed"),
+    ]
+    assert events[-1].data["text"].startswith("按规定")
+    steps = client.get(f"/api/v1/track?number={number}&phone_last4=1234").json
+    assert steps["status"] == "closed" and steps["answer"].startswith("按规定")
