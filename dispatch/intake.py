@@ -60,6 +60,15 @@ def _registered(case: Case, decision) -> dict:
     return data
 
 
+def register_answered(data: dict, actor: User, now: datetime, answer: str) -> Case:
+    """直接答复: a consultation answered on the call, registered and closed at once (not
+    routed). Raises ValidationFailed or NotAllowed (only operators answer); writes nothing
+    on error."""
+    case = register_case(data, actor, now, route=False)
+    lifecycle.act(case, Action.ANSWER_ON_CALL, actor, now, {"text": answer})
+    return case
+
+
 def _validate(data: object) -> dict:
     if not isinstance(data, dict):
         raise ValidationFailed({"body": "must be a JSON object"})

@@ -2,8 +2,10 @@
 
 What it shows is chosen, not filtered: the status, dated public steps (a transfer to
 another hotline names that hotline), the deadline and, once the case is closed, the
-department's answer. Never the caller's name or number, the
-description or address, who handled it, reasons, notes, supervision or escalation.
+department's answer. A reply still waiting for the hotline's review (回复审核) is not
+shown as one: the case reads as accepted until it is released. Never the caller's name or
+number, the description or address, who handled it, reasons, notes, supervision or
+escalation.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Action, Case, CaseEvent, Department, Status
-from dispatch import phones
+from dispatch import phones, review
 from dispatch.errors import NotFound
 from dispatch.fields import FieldErrors, clean_text
 
@@ -94,7 +96,7 @@ def receipt(number: str) -> PublicCase | None:
 def _public(case: Case) -> PublicCase:
     return PublicCase(
         number=case.number,
-        status=case.status,
+        status=Status.ACCEPTED if review.state(case) == review.PENDING else case.status,
         category_name=case.category.name,
         category_name_en=case.category.name_en or case.category.name,
         created_at=case.created_at,
@@ -166,7 +168,7 @@ def _public_step(
     simple = {
         Action.REGISTER: "registered",
         Action.ACCEPT: "accepted",
-        Action.REPLY: "replied",
+        Action.APPROVE_REPLY: "replied",  # a reply reaches the caller once reviewed
         Action.REOPEN: "reopened",
         Action.ANSWER_ON_CALL: "answered",
         Action.CLOSE: "closed",
@@ -175,7 +177,7 @@ def _public_step(
     }
     if action not in simple:  # supervision, escalation, extension requests: internal
         return None, current
-    with_department = action in (Action.ACCEPT, Action.REPLY, Action.REOPEN)
+    with_department = action in (Action.ACCEPT, Action.APPROVE_REPLY, Action.REOPEN)
     return PublicStep(simple[action], at, current if with_department else None), current
 
 

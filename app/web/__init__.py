@@ -13,6 +13,7 @@ def register(app: Flask) -> None:
         admin,
         admin_calendar,
         admin_sms,
+        archiving,
         cases,
         desks,
         pages,
@@ -35,6 +36,7 @@ def register(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, _room_for_attachments)
 
     filters.init_app(app)
-    blueprints = (pages, sessions, cases, desks, admin, admin_calendar, admin_sms, routing_admin)
+    blueprints = (pages, sessions, cases, desks, archiving, admin, admin_calendar, admin_sms)
+    blueprints += (routing_admin,)
     for module in (*blueprints, public):
         app.register_blueprint(module.bp)
