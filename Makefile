@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: setup serve test test-sqlite test-postgres lint translations
+.PHONY: setup system-packages serve test test-sqlite test-postgres lint translations
 
 VENDOR = app/static/vendor/socket.io.min.js
 
@@ -34,7 +34,11 @@ serve: setup
 	$(BIN)/hotline init --demo
 	$(BIN)/hotline serve
 
-test: test-sqlite test-postgres
+# Debian packages the tests need (chromium, faketime, CJK fonts), when missing.
+system-packages:
+	bash scripts/system-packages.sh
+
+test: system-packages test-sqlite test-postgres
 
 test-sqlite: setup
 	HOTLINE_TEST_DATABASE_URL= HOTLINE_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest

@@ -115,6 +115,7 @@ def _apply(query: Select, wanted: CaseFilter, now: datetime, region: str) -> Sel
         query = query.where(
             or_(
                 Case.number == wanted.q.strip(),
+                Case.external_ref == wanted.q.strip(),  # another hotline's reference
                 Case.description.like(like, escape="\\"),
                 Case.address.like(like, escape="\\"),
             )

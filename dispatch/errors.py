@@ -40,3 +40,13 @@ class InvalidTransition(HotlineError):
     """The case's state does not allow this action (409)."""
 
     code = "invalid_transition"
+
+
+class Duplicate(HotlineError):
+    """The same thing was sent before (409); `number` names the case that has it."""
+
+    code = "duplicate"
+
+    def __init__(self, message: str, number: str) -> None:
+        super().__init__(message, number=number)
+        self.number = number

@@ -7,7 +7,16 @@ from datetime import datetime
 from app.extensions import db
 from app.models import Action, Case, Channel, Priority, Role, Status, User
 from app.models.cases import DESCRIPTION_MAX
-from dispatch import directory, lifecycle, numbering, phones, reference, routing, settings
+from dispatch import (
+    directory,
+    lifecycle,
+    linkage,
+    numbering,
+    phones,
+    reference,
+    routing,
+    settings,
+)
 from dispatch.errors import NotAllowed, ValidationFailed
 from dispatch.fields import FieldErrors, choice, text
 from notifications import citizen
@@ -22,27 +31,47 @@ def register_case(
     for an operator). `source` names the system it came through, kept in the history
     (e.g. "open311:<client system>").
 
-    Raises ValidationFailed (fields named) or NotAllowed; writes nothing on error.
+    Raises ValidationFailed (fields named), NotAllowed, or Duplicate (a transfer in whose
+    reference that hotline sent before); writes nothing on error.
     """
     if actor is not None and actor.role not in INTAKE_ROLES:
         raise NotAllowed("only operators and supervisors register cases")
     fields = _validate(data)
     case = Case(status=Status.REGISTERED, created_at=now, **fields)
+    linkage.refuse_repeat(case)
     _set_deadlines(case, now)
     decision = routing.pick(case) if route else None  # before the case joins the session
     case.number = numbering.allocate(settings.case_number_prefix(), _local_day(now))
-    db.session.add(case)
-    registered = {"channel": case.channel}
-    if source:
-        registered["source"] = source
-    if decision is not None and decision.department is None:  # waits undispatched (待派)
-        registered["reason"] = decision.reason
-    lifecycle.record(case, Action.REGISTER, actor, None, now, registered)
-    if decision is not None and decision.department is not None:
-        lifecycle.route(case, decision, now)
-    db.session.flush()  # the case, as routed, and its history in one flush: ids from here on
+    with linkage.registering(case):  # a transfer in: once per reference
+        db.session.add(case)
+        registered = _registered(case, decision, source)
+        lifecycle.record(case, Action.REGISTER, actor, None, now, registered)
+        if decision is not None and decision.department is not None:
+            lifecycle.route(case, decision, now)
+        db.session.flush()  # the case, as routed, and its history: ids from here on
     citizen.after_change(case, Action.REGISTER, now)
     lifecycle.announce(case, created=True, now=now)
+    return case
+
+
+def _registered(case: Case, decision, source: str) -> dict:
+    """The registration event's data (`source`: the system it came through, if any)."""
+    data = {"channel": case.channel}
+    if source:
+        data["source"] = source
+    if case.channel == Channel.TRANSFER:  # 转入: who sent it, and their reference
+        data |= {"source_hotline": case.source_hotline, "external_ref": case.external_ref}
+    if decision is not None and decision.department is None:  # waits undispatched (待派)
+        data["reason"] = decision.reason
+    return data
+
+
+def register_answered(data: dict, actor: User, now: datetime, answer: str) -> Case:
+    """直接答复: a consultation answered on the call, registered and closed at once (not
+    routed). Raises ValidationFailed or NotAllowed (only operators answer); writes nothing
+    on error."""
+    case = register_case(data, actor, now, route=False)
+    lifecycle.act(case, Action.ANSWER_ON_CALL, actor, now, {"text": answer})
     return case
 
 
@@ -61,7 +90,7 @@ def _validate(data: object) -> dict:
         "description": text(data, "description", errors, required=True, max_length=DESCRIPTION_MAX),
         "address": text(data, "address", errors, max_length=200),
         "district": text(data, "district", errors, max_length=50),
-        "external_ref": text(data, "external_ref", errors, max_length=64),
+        **linkage.transfer_in_fields(data, channel, errors),
     }
     category = None
     try:

@@ -1,8 +1,11 @@
 """公开查询: a citizen's view of a case, found by its number and the phone's last four digits.
 
-What it shows is chosen, not filtered: the status, dated public steps, the deadline and,
-once the case is closed, the department's answer. Never the caller's name or number, the
-description or address, who handled it, reasons, notes, supervision or escalation.
+What it shows is chosen, not filtered: the status, dated public steps (a transfer to
+another hotline names that hotline), the deadline and, once the case is closed, the
+department's answer. A reply still waiting for the hotline's review (回复审核) is not
+shown as one: the case reads as accepted until it is released. Never the caller's name or
+number, the description or address, who handled it, reasons, notes, supervision or
+escalation.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Action, Case, CaseEvent, Department, Status
-from dispatch import phones
+from dispatch import phones, review
 from dispatch.errors import NotFound
 from dispatch.fields import FieldErrors, clean_text
 
@@ -34,6 +37,7 @@ class PublicStep:
     at: datetime
     department: Department | None = None
     until: datetime | None = None
+    destination: str | None = None  # transferred_out: the other hotline (never the reason)
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ STEPS = (
     "closed",
     "archived",
     "deadline_extended",
+    "transferred_out",
 )
 
 
@@ -91,7 +96,7 @@ def receipt(number: str) -> PublicCase | None:
 def _public(case: Case) -> PublicCase:
     return PublicCase(
         number=case.number,
-        status=case.status,
+        status=Status.ACCEPTED if review.state(case) == review.PENDING else case.status,
         category_name=case.category.name,
         category_name_en=case.category.name_en or case.category.name,
         created_at=case.created_at,
@@ -184,6 +189,8 @@ def _public_step(
         return PublicStep(name, at, current), current
     if action == Action.RETURN:
         return PublicStep("returned", at), None
+    if action == Action.TRANSFER_OUT:  # 转至 <destination> 办理
+        return PublicStep("transferred_out", at, destination=data.get("destination")), current
     if action == Action.APPROVE_EXTENSION:
         until = _parse_time(data.get("until"))
         return PublicStep("deadline_extended", at, until=until), current
@@ -193,7 +200,7 @@ def _public_step(
     simple = {
         Action.REGISTER: "registered",
         Action.ACCEPT: "accepted",
-        Action.REPLY: "replied",
+        Action.APPROVE_REPLY: "replied",  # a reply reaches the caller once reviewed
         Action.REOPEN: "reopened",
         Action.ANSWER_ON_CALL: "answered",
         Action.CLOSE: "closed",
@@ -202,7 +209,7 @@ def _public_step(
     }
     if action not in simple:  # supervision, escalation, extension requests: internal
         return None, current
-    with_department = action in (Action.ACCEPT, Action.REPLY, Action.REOPEN)
+    with_department = action in (Action.ACCEPT, Action.APPROVE_REPLY, Action.REOPEN)
     return PublicStep(simple[action], at, current if with_department else None), current
 
 

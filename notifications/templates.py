@@ -71,6 +71,14 @@ TEMPLATES: dict[str, Template] = {
             sample=_SAMPLE,
         ),
         Template(
+            "transferred_out",
+            "Passed on to another hotline: to the caller",
+            "您反映的问题(工单{number})已转至{destination}办理,请留意其联系。",
+            ("number", "destination"),
+            shorten="destination",
+            sample=(*_SAMPLE, ("destination", "12345市民服务热线")),
+        ),
+        Template(
             "emergency_dispatch",
             "Emergency case to the department's on-call phone",
             "紧急工单{number}({category}):{address} {description} 请于{onsite}前到场处置。",

@@ -10,7 +10,7 @@ from werkzeug.exceptions import BadRequest
 from app import auth
 from app.errors import json_error
 from app.extensions import csrf, db
-from dispatch.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from dispatch.errors import Duplicate, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -67,6 +67,12 @@ def _not_found(exc: NotFound):
 def _conflict(exc: InvalidTransition):
     db.session.rollback()
     return json_error(409, exc.code, exc.message)
+
+
+@bp.errorhandler(Duplicate)
+def _duplicate(exc: Duplicate):
+    db.session.rollback()
+    return json_error(409, exc.code, exc.message, case=exc.number)
 
 
 @bp.errorhandler(NotAllowed)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from app.api import bp
 from app.models import Channel, Priority, Status
+from dispatch.duplicates import SAME_PHONE, SAME_PLACE
 from dispatch.lifecycle import TRANSITIONS
 from dispatch.tracking import STEPS as PUBLIC_STEPS
 
 ACTIONS = [action.value for action in TRANSITIONS]
+DUPLICATE_REASONS = [SAME_PHONE, SAME_PLACE]
 NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
 
 
@@ -71,13 +73,27 @@ CASE_SCHEMA = {
         "description": {"type": "string"},
         "address": {"type": "string"},
         "district": {"type": "string"},
-        "external_ref": {"type": "string"},
+        "external_ref": {"type": "string", "description": "the other hotline's reference"},
+        "source_hotline": {
+            "type": "string",
+            "description": "transfers in (转入): the hotline that passed the case in",
+        },
+        "transferred_to": {
+            "type": "string",
+            "description": "transferred out (转出): the hotline the case went on to; '' if not",
+        },
+        "transferred_ref": {"type": "string", "description": "that hotline's reference"},
         "created_at": {"type": "string", "format": "date-time"},
         "due_at": NULLABLE_TIME,
         "onsite_due_at": NULLABLE_TIME,
         "dispatched_at": NULLABLE_TIME,
         "accepted_at": NULLABLE_TIME,
         "replied_at": NULLABLE_TIME,
+        "reply_approved_at": {
+            **NULLABLE_TIME,
+            "description": "回复审核: when the reply was released to the caller (null while "
+            "it waits for review)",
+        },
         "closed_at": NULLABLE_TIME,
         "archived_at": NULLABLE_TIME,
         "reply_text": {"type": "string"},
@@ -104,6 +120,10 @@ SCHEMAS = {
                     "code": {"type": "string"},
                     "message": {"type": "string"},
                     "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "case": {
+                        "type": "string",
+                        "description": "duplicate: the number of the case that has it",
+                    },
                 },
             }
         },
@@ -134,7 +154,19 @@ SCHEMAS = {
             "address": {"type": "string", "maxLength": 200},
             "district": {"type": "string", "maxLength": 50},
             "priority": {"type": "string", "enum": [p.value for p in Priority]},
-            "external_ref": {"type": "string", "maxLength": 64},
+            "external_ref": {
+                "type": "string",
+                "maxLength": 64,
+                "description": "the other hotline's reference; required for channel transfer. "
+                "The same (source_hotline, external_ref) twice: 409 `duplicate`, the error "
+                "naming the existing case in `case`",
+            },
+            "source_hotline": {
+                "type": "string",
+                "maxLength": 100,
+                "description": "channel transfer only: who passed the case in",
+                "example": "12345市民服务热线",
+            },
         },
     },
     "ActionParams": {
@@ -149,8 +181,44 @@ SCHEMAS = {
             "note": {"type": "string", "maxLength": 2000},
             "resolution": {"type": "string", "maxLength": 2000},
             "until": {"type": "string", "format": "date-time"},
-            "of": {"type": "string"},
+            "of": {"type": "string", "description": "mark_duplicate: the original's number"},
             "answer_by": {"type": "string", "format": "date-time"},
+            "destination": {
+                "type": "string",
+                "maxLength": 100,
+                "description": "transfer_out: the other hotline",
+            },
+            "destination_ref": {
+                "type": "string",
+                "maxLength": 64,
+                "description": "transfer_out: the other hotline's reference, if known",
+            },
+        },
+    },
+    "DuplicateList": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {
+            "items": {
+                "type": "array",
+                "items": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Case"},
+                        {
+                            "type": "object",
+                            "required": ["reasons"],
+                            "properties": {
+                                "reasons": {
+                                    "type": "array",
+                                    "items": {"type": "string", "enum": DUPLICATE_REASONS},
+                                    "description": "phone: the same caller's number; "
+                                    "address_category: the same address and category",
+                                }
+                            },
+                        },
+                    ]
+                },
+            }
         },
     },
     "CasePage": {
@@ -230,6 +298,11 @@ SCHEMAS = {
                         "at": {"type": "string", "format": "date-time"},
                         "department": {"$ref": "#/components/schemas/PublicDepartment"},
                         "until": {**NULLABLE_TIME, "description": "new deadline (extensions)"},
+                        "destination": {
+                            "type": "string",
+                            "nullable": True,
+                            "description": "transferred_out: the other hotline now handling it",
+                        },
                     },
                 },
             },
@@ -311,6 +384,10 @@ PATHS = {
                 "201": _json("Case", "the case"),
                 **ERRORS,
                 "403": _error_response("this role does not register cases"),
+                "409": _error_response(
+                    "duplicate: this hotline's reference was transferred in already "
+                    "(error.case names the case)"
+                ),
             },
         },
         "get": {
@@ -321,7 +398,11 @@ PATHS = {
                 _query("department", {"type": "string"}, "department code"),
                 _query("category", {"type": "string"}, "category code"),
                 _query("phone", {"type": "string"}, "caller's number, any common form"),
-                _query("q", {"type": "string"}, "case number or text in description/address"),
+                _query(
+                    "q",
+                    {"type": "string"},
+                    "case number, other hotline's reference, or text in description/address",
+                ),
                 _query("overdue", {"type": "boolean"}, "only cases past their deadline"),
                 _query("page", {"type": "integer", "minimum": 1}),
                 _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}),
@@ -346,6 +427,11 @@ PATHS = {
     "/cases/{number}/{action}": {
         "post": {
             "summary": "Take an action on a case",
+            "description": "A department's reply waits for review (回复审核): approve_reply "
+            "releases it (the reply and the satisfaction question go to the caller by SMS; "
+            "the case joins the callback list), rework (`reason`) sends it back to the same "
+            "department (accepted again, the deadline unchanged). callback, close and reopen "
+            "take only a released reply.",
             "operationId": "actOnCase",
             "parameters": [
                 {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}},
@@ -367,6 +453,21 @@ PATHS = {
                 **ERRORS,
                 "404": _error_response("no such case, or not visible to the caller"),
                 "409": _error_response("the case's state or the caller's role forbids it"),
+            },
+        }
+    },
+    "/cases/{number}/duplicates": {
+        "get": {
+            "summary": "Possible duplicates (疑似重复): cases with the same number, or the same "
+            "address and category, in the 30 days before this one, newest first",
+            "operationId": "listCaseDuplicates",
+            "parameters": [
+                {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": _json("DuplicateList"),
+                "401": ERRORS["401"],
+                "404": _error_response("no such case, or not visible to the caller"),
             },
         }
     },

@@ -47,6 +47,7 @@ def public_case_json(found: tracking.PublicCase) -> dict:
                 "at": _local(step.at),
                 "department": _department(step.department),
                 "until": _local(step.until),
+                "destination": step.destination,
             }
             for step in found.steps
         ],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -16,6 +16,8 @@ from app.models.users import User
 
 DESCRIPTION_MAX = 5000
 TEXT_MAX = 2000
+# The cases another hotline passed in with its reference (转入); older ones may lack it.
+TRANSFER_WITH_REF = "channel = 'transfer' AND external_ref <> ''"
 
 
 class Case(db.Model):
@@ -24,6 +26,22 @@ class Case(db.Model):
         Index("ix_cases_caller_phone_created_at", "caller_phone", "created_at"),
         Index("ix_cases_department_id_status", "department_id", "status"),
         Index("ix_cases_status_created_at", "status", "created_at"),
+        # 联动转办: another hotline passes one of its cases in once (their reference, per
+        # sending hotline); also the index of the list's search by reference.
+        Index(
+            "uq_cases_transfer_ref",
+            "external_ref",
+            "source_hotline",
+            unique=True,
+            sqlite_where=text(TRANSFER_WITH_REF),
+            postgresql_where=text(TRANSFER_WITH_REF),
+        ),
+        # 回复审核: the review queue (pending) and the callback list (released), by status.
+        Index("ix_cases_status_reply_approved_at", "status", "reply_approved_at", "replied_at"),
+        # 疑似重复: the same address and category within 30 days.
+        Index("ix_cases_address_category_id_created_at", "address", "category_id", "created_at"),
+        # 批量备案: closed cases not yet archived, oldest first.
+        Index("ix_cases_status_closed_at", "status", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +57,11 @@ class Case(db.Model):
     address: Mapped[str] = mapped_column(String(200), default="")
     district: Mapped[str] = mapped_column(String(50), default="")
     external_ref: Mapped[str] = mapped_column(String(64), default="")
+    # 转入: the hotline that passed the case in (channel transfer); 转出: the hotline it was
+    # passed on to, and that hotline's reference, once transferred out (closed here).
+    source_hotline: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    transferred_to: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    transferred_ref: Mapped[str] = mapped_column(String(64), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     onsite_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -48,6 +71,10 @@ class Case(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reply_text: Mapped[str] = mapped_column(Text, default="")
+    # 回复审核: a reply waits for an operator's review (NULL) until it is released to the
+    # caller (set); `reworked_at`: sent back for rework (退回重办) and not replied again yet.
+    reply_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reworked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution: Mapped[str] = mapped_column(Text, default="")
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     # When the current deadline's clock started, and which clock it is (a reopen starts a
@@ -164,6 +191,7 @@ class CaseEvent(db.Model):
     __table_args__ = (
         Index("ix_case_events_case_id_id", "case_id", "id"),
         Index("ix_case_events_created_at", "created_at"),
+        Index("ix_case_events_action_created_at", "action", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

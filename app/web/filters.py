@@ -37,6 +37,8 @@ ACTION_NAMES = {
     "dispatch": lazy_gettext("Dispatch"),
     "accept": lazy_gettext("Accept"),
     "reply": lazy_gettext("Reply"),
+    "approve_reply": lazy_gettext("Approve the reply"),
+    "rework": lazy_gettext("Send back for rework"),
     "return": lazy_gettext("Return"),
     "transfer": lazy_gettext("Transfer"),
     "callback": lazy_gettext("Callback"),
@@ -56,6 +58,7 @@ ACTION_NAMES = {
     "assist_opinion": lazy_gettext("Give the assisting opinion"),
     "pause": lazy_gettext("Pause the clock"),
     "resume": lazy_gettext("Resume the clock"),
+    "transfer_out": lazy_gettext("Transfer to another hotline"),
 }
 UNIT_NAMES = {
     "working_days": lazy_gettext("working days"),

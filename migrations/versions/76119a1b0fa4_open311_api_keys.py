@@ -1,7 +1,7 @@
 """open311 api keys
 
 Revision ID: 76119a1b0fa4
-Revises: 64183594d6e0
+Revises: c68ac2c50472
 Create Date: 2026-12-01 18:32:06.927821
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '76119a1b0fa4'
-down_revision = '64183594d6e0'
+down_revision = 'c68ac2c50472'
 branch_labels = None
 depends_on = None
 
