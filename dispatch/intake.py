@@ -25,11 +25,17 @@ INTAKE_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 
 
 def register_case(
-    data: dict, actor: User | None, now: datetime, *, route: bool = True, source: str = ""
+    data: dict,
+    actor: User | None,
+    now: datetime,
+    *,
+    route: bool = True,
+    source: str = "",
+    receipt: bool = True,
 ) -> Case:
     """Register a case and route it at once when a rule matches (`route=False`: it waits
     for an operator). `source` names the system it came through, kept in the history
-    (e.g. "open311:<client system>").
+    (e.g. "open311:<client system>"); `receipt=False` sends the caller no receipt.
 
     Raises ValidationFailed (fields named), NotAllowed, or Duplicate (a transfer in whose
     reference that hotline sent before); writes nothing on error.
@@ -49,7 +55,8 @@ def register_case(
         if decision is not None and decision.department is not None:
             lifecycle.route(case, decision, now)
         db.session.flush()  # the case, as routed, and its history: ids from here on
-    citizen.after_change(case, Action.REGISTER, now)
+    if receipt:
+        citizen.after_change(case, Action.REGISTER, now)
     lifecycle.announce(case, created=True, now=now)
     return case
 
@@ -69,8 +76,8 @@ def _registered(case: Case, decision, source: str) -> dict:
 def register_answered(data: dict, actor: User, now: datetime, answer: str) -> Case:
     """直接答复: a consultation answered on the call, registered and closed at once (not
     routed). Raises ValidationFailed or NotAllowed (only operators answer); writes nothing
-    on error."""
-    case = register_case(data, actor, now, route=False)
+    on error. The caller has the answer already: no receipt (it would quote a deadline)."""
+    case = register_case(data, actor, now, route=False, receipt=False)
     lifecycle.act(case, Action.ANSWER_ON_CALL, actor, now, {"text": answer})
     return case
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.models import Action, CaseEvent
+from app.models import Action, CaseEvent, OutboxMessage
 from app.sqlite import writing
 from dispatch import lifecycle
 from notifications import inbound
@@ -177,3 +177,4 @@ def test_a_consultation_answered_on_the_call_is_closed_at_once(db, login, client
     assert events[-1].data["text"].startswith("按规定")
     steps = client.get(f"/api/v1/track?number={number}&phone_last4=1234").json
     assert steps["status"] == "closed" and steps["answer"].startswith("按规定")
+    assert db.session.scalars(select(OutboxMessage)).all() == []  # answered: no receipt
