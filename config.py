@@ -81,6 +81,8 @@ class Config:
     # Where the counts live; empty: Redis at HOTLINE_REDIS_URL when set (shared by all
     # processes), else this process's memory.
     RATELIMIT_STORAGE_URL = os.environ.get("HOTLINE_RATELIMIT_STORAGE_URL", "")
+    # Open311 discovery's `contact`: how client developers reach the hotline.
+    OPEN311_CONTACT = os.environ.get("HOTLINE_OPEN311_CONTACT", "")
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = TIMEZONE
     LANGUAGES = ("zh_CN", "en")

@@ -93,9 +93,11 @@ def _engine_options(config: dict) -> dict:
 def _register_blueprints(app: Flask) -> None:
     from app import cli, errors, live, webhooks
     from app.api import bp as api_bp
+    from app.open311 import bp as open311_bp
     from app.web import register as register_web
 
     app.register_blueprint(api_bp)
+    app.register_blueprint(open311_bp)
     app.register_blueprint(webhooks.bp)
     register_web(app)
     errors.init_app(app)

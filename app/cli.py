@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
         stats_rebuild_command,
         user_group,
         token_command,
+        open311_key_command,
     ):
         app.cli.add_command(command)
 
@@ -217,6 +218,26 @@ def token_command(name: str) -> None:
         token = issue_token(user)
         db.session.commit()
     click.echo(token)
+
+
+@click.command("open311-key")
+@click.argument("name")
+@with_appcontext
+def open311_key_command(name: str) -> None:
+    """Issue an Open311 api_key for the client system NAME and print it (shown once)."""
+    from app.models import utcnow
+    from app.sqlite import writing
+    from dispatch import open311_keys
+    from dispatch.errors import ValidationFailed
+
+    with writing():
+        try:
+            _row, key = open311_keys.issue_key(name, utcnow())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            raise click.ClickException(f"name: {exc.fields['name']}") from exc
+        db.session.commit()
+    click.echo(key)
 
 
 def create_cli_app() -> Flask:

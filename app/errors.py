@@ -18,6 +18,17 @@ def wants_json() -> bool:
     return request.path.startswith(("/api/", "/open311/")) or request.is_json
 
 
+def is_open311() -> bool:
+    return request.path.startswith("/open311/")
+
+
+def open311_error(status: int, description: str):
+    """An error in GeoReport v2's shape (a list of code and description)."""
+    from app.open311.formats import error_answer
+
+    return error_answer(status, [description])
+
+
 def json_error(status: int, code: str, message: str, **extra):
     body = {"error": {"code": code, "message": message, **extra}}
     return jsonify(body), status
@@ -26,6 +37,11 @@ def json_error(status: int, code: str, message: str, **extra):
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        if is_open311():  # the spec: 404, 403, else 400 for whatever a client got wrong
+            status = exc.code or 500
+            if status < 500 and status not in (403, 404):
+                status = 400
+            return open311_error(status, exc.description or exc.name)
         if wants_json():
             code = (exc.name or "error").lower().replace(" ", "_")
             return json_error(exc.code or 500, code, exc.description or exc.name)
@@ -51,13 +67,17 @@ def init_app(app: Flask) -> None:
             return _http(exc)
         _rollback_quietly()
         log.exception("unexpected error")
+        if is_open311():
+            return open311_error(500, "internal error")
         if wants_json():
             return json_error(500, "internal_error", "internal error")
         return render_template("error.html", error=None), 500
 
 
 def _unavailable():
-    if wants_json():
+    if is_open311():
+        response, status = open311_error(503, "the database is unavailable, try again"), 503
+    elif wants_json():
         response, status = json_error(503, "unavailable", "the database is unavailable, try again")
     else:
         response, status = render_template("error.html", error=None, unavailable=True), 503

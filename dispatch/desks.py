@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Action, Case, CaseAssist, CaseEvent, Status, User
+from dispatch import review
 from dispatch.cases import WAITING_FOR_REPLY
 
 QUEUE_LIMIT = 100
@@ -21,7 +22,7 @@ def _cases(query) -> list[Case]:
 
 
 def department_queues(user: User, now: datetime) -> dict[str, list[Case]]:
-    """新件, 已签收, 一天内到期, 超期, 协办: a handler's department at a glance."""
+    """新件, 已签收, 退回重办, 一天内到期, 超期, 协办: a handler's department at a glance."""
     dept = user.department_id
     lead = select(Case).where(Case.department_id == dept)
     waiting = lead.where(Case.status.in_((Status.DISPATCHED, Status.ACCEPTED)))
@@ -33,6 +34,11 @@ def department_queues(user: User, now: datetime) -> dict[str, list[Case]]:
     return {
         "new": _cases(lead.where(Case.status == Status.DISPATCHED).order_by(Case.due_at)),
         "accepted": _cases(lead.where(Case.status == Status.ACCEPTED).order_by(Case.due_at)),
+        "rework": _cases(
+            lead.where(Case.status == Status.ACCEPTED, Case.reworked_at.is_not(None)).order_by(
+                Case.due_at
+            )
+        ),
         "due_soon": _cases(
             waiting.where(Case.due_at >= now, Case.due_at < now + timedelta(days=1)).order_by(
                 Case.due_at
@@ -61,16 +67,16 @@ def returned_by(department_id: int, since: datetime):
 
 
 def operator_queues(now: datetime) -> dict[str, list[Case]]:
-    """待派 undispatched (returned ones first), 待回访 callbacks, escalated, newest."""
+    """待派 undispatched (returned ones first), 待审核 replies to review, 待回访 callbacks
+    (released replies only), escalated, newest."""
     return {
         "undispatched": _cases(
             select(Case)
             .where(Case.status == Status.REGISTERED)
             .order_by(Case.return_count.desc(), Case.created_at)
         ),
-        "callbacks": _cases(
-            select(Case).where(Case.status == Status.REPLIED).order_by(Case.replied_at)
-        ),
+        "review": _cases(review.awaiting_review()),
+        "callbacks": _cases(review.awaiting_callback()),
         "escalated": _cases(
             select(Case)
             .where(Case.status.in_(WAITING_FOR_REPLY), Case.escalation_level > 0)
@@ -81,13 +87,16 @@ def operator_queues(now: datetime) -> dict[str, list[Case]]:
 
 
 def counters(now: datetime) -> dict[str, int]:
-    """Open cases by status, and those past their deadline."""
+    """Open cases by status (`replied`: released, waiting for the callback; `review`: waiting
+    for review), and those past their deadline."""
     rows = db.session.execute(
         select(Case.status, func.count())
         .where(Case.status.in_(WAITING_FOR_REPLY + (Status.REPLIED,)))
         .group_by(Case.status)
     ).all()
     result = {status: count for status, count in rows}
+    result["review"] = review.pending_count()
+    result[Status.REPLIED] = result.get(Status.REPLIED, 0) - result["review"]
     result["overdue"] = db.session.scalar(
         select(func.count()).where(Case.status.in_(WAITING_FOR_REPLY), Case.due_at < now)
     )

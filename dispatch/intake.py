@@ -24,9 +24,18 @@ from notifications import citizen
 INTAKE_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 
 
-def register_case(data: dict, actor: User | None, now: datetime, *, route: bool = True) -> Case:
+def register_case(
+    data: dict,
+    actor: User | None,
+    now: datetime,
+    *,
+    route: bool = True,
+    source: str = "",
+    receipt: bool = True,
+) -> Case:
     """Register a case and route it at once when a rule matches (`route=False`: it waits
-    for an operator).
+    for an operator). `source` names the system it came through, kept in the history
+    (e.g. "open311:<client system>"); `receipt=False` sends the caller no receipt.
 
     Raises ValidationFailed (fields named), NotAllowed, or Duplicate (a transfer in whose
     reference that hotline sent before); writes nothing on error.
@@ -41,23 +50,36 @@ def register_case(data: dict, actor: User | None, now: datetime, *, route: bool 
     case.number = numbering.allocate(settings.case_number_prefix(), _local_day(now))
     with linkage.registering(case):  # a transfer in: once per reference
         db.session.add(case)
-        lifecycle.record(case, Action.REGISTER, actor, None, now, _registered(case, decision))
+        registered = _registered(case, decision, source)
+        lifecycle.record(case, Action.REGISTER, actor, None, now, registered)
         if decision is not None and decision.department is not None:
             lifecycle.route(case, decision, now)
         db.session.flush()  # the case, as routed, and its history: ids from here on
-    citizen.after_change(case, Action.REGISTER, now)
+    if receipt:
+        citizen.after_change(case, Action.REGISTER, now)
     lifecycle.announce(case, created=True, now=now)
     return case
 
 
-def _registered(case: Case, decision) -> dict:
-    """The registration event's data."""
+def _registered(case: Case, decision, source: str) -> dict:
+    """The registration event's data (`source`: the system it came through, if any)."""
     data = {"channel": case.channel}
+    if source:
+        data["source"] = source
     if case.channel == Channel.TRANSFER:  # 转入: who sent it, and their reference
         data |= {"source_hotline": case.source_hotline, "external_ref": case.external_ref}
     if decision is not None and decision.department is None:  # waits undispatched (待派)
         data["reason"] = decision.reason
     return data
+
+
+def register_answered(data: dict, actor: User, now: datetime, answer: str) -> Case:
+    """直接答复: a consultation answered on the call, registered and closed at once (not
+    routed). Raises ValidationFailed or NotAllowed (only operators answer); writes nothing
+    on error. The caller has the answer already: no receipt (it would quote a deadline)."""
+    case = register_case(data, actor, now, route=False, receipt=False)
+    lifecycle.act(case, Action.ANSWER_ON_CALL, actor, now, {"text": answer})
+    return case
 
 
 def _validate(data: object) -> dict:

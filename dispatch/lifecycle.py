@@ -22,6 +22,7 @@ from dispatch import (
     linkage,
     pauses,
     reference,
+    review,
     settings,
     supervision,
 )
@@ -35,15 +36,21 @@ OPEN = frozenset({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.REPLIED})
 
 @dataclass(frozen=True)
 class Rule:
-    """Who may take an action, from which states; `lead_only`: a handler of the lead dept."""
+    """Who may take an action, from which states; `lead_only`: a handler of the lead dept;
+    `reply`: from status replied, only while the reply is waiting for review (review.PENDING)
+    or once it was released to the caller (review.RELEASED)."""
 
     sources: frozenset[Status]
     roles: frozenset[Role]
     lead_only: bool = False
+    reply: str | None = None
 
 
-def _rule(sources, roles, lead_only=False) -> Rule:
-    return Rule(frozenset(sources), frozenset(roles), lead_only)
+def _rule(sources, roles, lead_only=False, reply=None) -> Rule:
+    return Rule(frozenset(sources), frozenset(roles), lead_only, reply)
+
+
+PENDING, RELEASED = review.PENDING, review.RELEASED
 
 
 TRANSITIONS: dict[Action, Rule] = {
@@ -52,9 +59,11 @@ TRANSITIONS: dict[Action, Rule] = {
     Action.REPLY: _rule({S.ACCEPTED}, {R.HANDLER}, lead_only=True),
     Action.RETURN: _rule({S.DISPATCHED, S.ACCEPTED}, {R.HANDLER}, lead_only=True),
     Action.TRANSFER: _rule({S.ACCEPTED}, {R.HANDLER, R.OPERATOR, R.SUPERVISOR}, lead_only=True),
-    Action.CALLBACK: _rule({S.REPLIED}, {R.OPERATOR, R.SUPERVISOR}),
-    Action.CLOSE: _rule({S.REPLIED}, {R.OPERATOR, R.SUPERVISOR}),
-    Action.REOPEN: _rule({S.REPLIED, S.CLOSED}, {R.SUPERVISOR}),
+    Action.APPROVE_REPLY: _rule({S.REPLIED}, {R.OPERATOR, R.SUPERVISOR}, reply=PENDING),
+    Action.REWORK: _rule({S.REPLIED}, {R.OPERATOR, R.SUPERVISOR}, reply=PENDING),
+    Action.CALLBACK: _rule({S.REPLIED}, {R.OPERATOR, R.SUPERVISOR}, reply=RELEASED),
+    Action.CLOSE: _rule({S.REPLIED}, {R.OPERATOR, R.SUPERVISOR}, reply=RELEASED),
+    Action.REOPEN: _rule({S.REPLIED, S.CLOSED}, {R.SUPERVISOR}, reply=RELEASED),
     Action.ARCHIVE: _rule({S.CLOSED}, {R.OPERATOR, R.SUPERVISOR}),
     Action.SUPERVISE: _rule(OPEN, {R.SUPERVISOR}),
     Action.EXTEND: _rule({S.DISPATCHED, S.ACCEPTED}, {R.HANDLER}, lead_only=True),
@@ -108,6 +117,8 @@ def check(case: Case, action: Action, actor: User) -> None:
         raise NotAllowed(f"role {actor.role} may not {action.value} a case")
     if rule.lead_only and actor.role == R.HANDLER and actor.department_id != case.department_id:
         raise NotAllowed(f"only the lead department may {action.value} this case")
+    if rule.reply is not None:
+        review.check(case, rule.reply)
     if action in (Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION) and not case.extension_until:
         raise InvalidTransition("no extension has been requested")
     if action == Action.ANSWER_NOTICE and not supervision.open_notices_of(case):
@@ -198,6 +209,7 @@ def _to_department(case: Case, dept: Department, assists: list[Department], now:
     case.accepted_at = None
     case.accept_due_at = reference.acceptance_due_for(case, now)  # 签收时限
     case.accept_overdue = False
+    case.reply_approved_at, case.reworked_at = None, None
 
 
 def _reschedule_escalation(case: Case, now: datetime) -> None:
@@ -242,8 +254,15 @@ def _reply(case, actor, now, params):
     reply_text = _required_text(params, "text")
     override = cohandling.check_reply(case, params)  # opinions owed: refused or overridden
     case.status, case.replied_at, case.reply_text = S.REPLIED, now, reply_text
+    case.reply_approved_at, case.reworked_at = None, None  # waits for review (回复审核)
     case.next_escalation_at = None  # a reply stops the clock
     return {"text": reply_text, **override}
+
+
+def _rework(case, actor, now, params):
+    data = review.rework(case, actor, now, params)
+    _reschedule_escalation(case, now)  # the deadline stays; its clock runs again
+    return data
 
 
 def _return(case, actor, now, params):
@@ -296,7 +315,7 @@ def citizen_callback(case: Case, level: str, note: str, now: datetime, via: str)
     """回访 answered by the citizen (an SMS reply to the satisfaction question): `level` is
     satisfied, basically_satisfied or not_satisfied. The case must be awaiting its callback
     (replied) and locked by the caller."""
-    if case.status != S.REPLIED:
+    if review.state(case) != RELEASED:
         raise InvalidTransition(f"case {case.number} is not awaiting a callback")
     from_status = case.status
     satisfied = level != "not_satisfied"
@@ -322,7 +341,7 @@ def _close(case, actor, now, params):
 
 def _reopen(case, actor, now, params):
     reason = _required_text(params, "reason")
-    case.closed_at, case.replied_at = None, None
+    case.closed_at, case.replied_at, case.reply_approved_at = None, None, None
     linkage.taken_back(case)
     if case.department is not None:
         _to_department(case, case.department, case.assist_departments, now)
@@ -427,6 +446,8 @@ HANDLERS: dict[Action, Callable] = {
     Action.DISPATCH: _dispatch,
     Action.ACCEPT: _accept,
     Action.REPLY: _reply,
+    Action.APPROVE_REPLY: review.approve_reply,
+    Action.REWORK: _rework,
     Action.RETURN: _return,
     Action.TRANSFER: _transfer,
     Action.CALLBACK: _callback,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
@@ -79,3 +81,31 @@ def can_receive_sms(e164: str) -> bool:
     except NumberParseException:
         return False
     return phonenumbers.number_type(number) in SMS_TYPES
+
+
+# A phone number written into free text: 7 to 18 digits (an ID card number too, with its
+# final X), maybe after + and grouped by single spaces or hyphens (138-1234-1234,
+# 010 8765 4321, +86 13812341234), not glued to ASCII letters or other digits (a case
+# number R2026112200001 is not one).
+_DIGIT_RUN = re.compile(r"(?<![A-Za-z0-9+])\+?\d(?:[ -]?\d){6,17}[Xx]?(?![A-Za-z0-9])")
+_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+
+
+def mask_in_text(value: str) -> str:
+    """Hide phone-number-looking digit runs (and ID card numbers) in free text, keeping
+    the first three digits: '电话13812341234' -> '电话138********'; dates stay."""
+    return _DIGIT_RUN.sub(_mask_run, value) if value else value
+
+
+def _mask_run(match: re.Match) -> str:
+    run = match.group(0)
+    if _DATE.match(run):
+        return run
+    kept, out = 0, []
+    for char in run:
+        if char.isdigit() or char in "Xx":
+            kept += 1
+            out.append(char if kept <= 3 else "*")
+        else:
+            out.append(char)
+    return "".join(out)

@@ -2,8 +2,10 @@
 
 What it shows is chosen, not filtered: the status, dated public steps (a transfer to
 another hotline names that hotline), the deadline and, once the case is closed, the
-department's answer. Never the caller's name or number, the
-description or address, who handled it, reasons, notes, supervision or escalation.
+department's answer. A reply still waiting for the hotline's review (回复审核) is not
+shown as one: the case reads as accepted until it is released. Never the caller's name or
+number, the description or address, who handled it, reasons, notes, supervision or
+escalation.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Action, Case, CaseEvent, Department, Status
-from dispatch import phones
+from dispatch import phones, review
 from dispatch.errors import NotFound
 from dispatch.fields import FieldErrors, clean_text
 
@@ -94,7 +96,7 @@ def receipt(number: str) -> PublicCase | None:
 def _public(case: Case) -> PublicCase:
     return PublicCase(
         number=case.number,
-        status=case.status,
+        status=Status.ACCEPTED if review.state(case) == review.PENDING else case.status,
         category_name=case.category.name,
         category_name_en=case.category.name_en or case.category.name,
         created_at=case.created_at,
@@ -120,13 +122,45 @@ def _validate(number: object, phone_last4: object) -> tuple[str, str]:
     return number, last4
 
 
+@dataclass(frozen=True)
+class PublicHistory:
+    """A case's public steps, and when anything last happened to it (public or not)."""
+
+    steps: list[PublicStep]
+    updated_at: datetime | None
+
+
+def histories(cases: list[Case]) -> dict[int, PublicHistory]:
+    """The public history of each case by id, read in one query (for lists)."""
+    if not cases:
+        return {}
+    events = list(
+        db.session.scalars(
+            select(CaseEvent)
+            .where(CaseEvent.case_id.in_([case.id for case in cases]))
+            .order_by(CaseEvent.case_id, CaseEvent.id)
+        )
+    )
+    departments = _departments_named(events)
+    by_case: dict[int, list[CaseEvent]] = {case.id: [] for case in cases}
+    for event in events:
+        by_case[event.case_id].append(event)
+    return {
+        case_id: PublicHistory(_walk(found, departments), found[-1].created_at if found else None)
+        for case_id, found in by_case.items()
+    }
+
+
 def _steps(case: Case) -> list[PublicStep]:
     events = list(
         db.session.scalars(
             select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
         )
     )
-    departments = _departments_named(events)
+    return _walk(events, _departments_named(events))
+
+
+def _walk(events: list[CaseEvent], departments: dict[str, Department]) -> list[PublicStep]:
     steps, current = [], None
     for event in events:
         step, current = _public_step(event, departments, current)
@@ -166,7 +200,7 @@ def _public_step(
     simple = {
         Action.REGISTER: "registered",
         Action.ACCEPT: "accepted",
-        Action.REPLY: "replied",
+        Action.APPROVE_REPLY: "replied",  # a reply reaches the caller once reviewed
         Action.REOPEN: "reopened",
         Action.ANSWER_ON_CALL: "answered",
         Action.CLOSE: "closed",
@@ -175,7 +209,7 @@ def _public_step(
     }
     if action not in simple:  # supervision, escalation, extension requests: internal
         return None, current
-    with_department = action in (Action.ACCEPT, Action.REPLY, Action.REOPEN)
+    with_department = action in (Action.ACCEPT, Action.APPROVE_REPLY, Action.REOPEN)
     return PublicStep(simple[action], at, current if with_department else None), current
 
 

@@ -1,8 +1,8 @@
 """The messages a change to a case sends (短信告知): the receipt to the caller, the
-department's answer and the satisfaction question, the notice that the case went on to
-another hotline, and an emergency to the department's on-call phone. Each is queued in
-the outbox in the transaction of the change, once per case, event and template (the key
-holds the case, the template and the deadline round)."""
+department's answer and the satisfaction question once an operator released it (回复审核),
+the notice that the case went on to another hotline, and an emergency to the department's
+on-call phone. Each is queued in the outbox in the transaction of the change, once per
+case, event and template (the key holds the case, the template and the deadline round)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def after_change(case: Case, action: Action, now: datetime) -> None:
             _emergency(case, now)
     elif action in (Action.DISPATCH, Action.TRANSFER):
         _emergency(case, now)
-    elif action == Action.REPLY:
+    elif action == Action.APPROVE_REPLY:  # 回复审核: released to the caller
         _to_caller(case, "reply", now, answer=case.reply_text)
         _to_caller(case, "satisfaction", now)
     elif action == Action.TRANSFER_OUT and case.channel != Channel.TRANSFER:

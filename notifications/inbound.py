@@ -94,7 +94,7 @@ def _handle(phone: str, body: str, now: datetime) -> Outcome:
         return Outcome("opt_in")
     answer = answer_level(body)
     if answer is not None:
-        case = _newest(phone, {Status.REPLIED})
+        case = _newest(phone, {Status.REPLIED}, released=True)
         if case is not None:
             level, note = answer
             return Outcome("callback", lifecycle.citizen_callback(case, level, note, now, "sms"))
@@ -114,14 +114,13 @@ def _handle(phone: str, body: str, now: datetime) -> Outcome:
     return Outcome("new_case", intake.register_case(data, None, now, route=False))
 
 
-def _newest(phone: str, statuses) -> Case | None:
-    query = (
-        select(Case)
-        .where(Case.caller_phone == phone, Case.status.in_(list(statuses)))
-        .order_by(Case.created_at.desc(), Case.id.desc())
-        .limit(1)
-        .with_for_update()
-    )
+def _newest(phone: str, statuses, released: bool = False) -> Case | None:
+    """The sender's newest case in `statuses`; `released`: only a reply already released to
+    the caller (a reply waiting for review was never asked about)."""
+    query = select(Case).where(Case.caller_phone == phone, Case.status.in_(list(statuses)))
+    if released:
+        query = query.where(Case.reply_approved_at.is_not(None))
+    query = query.order_by(Case.created_at.desc(), Case.id.desc()).limit(1).with_for_update()
     return db.session.scalars(query).first()
 
 

@@ -267,6 +267,7 @@ def _closed_case(base: str, token: str, water: str) -> str:
     for path, params, headers in (
         ("accept", {}, handler),
         ("reply", {"text": reply}, handler),
+        ("approve_reply", {}, operator),  # 回复审核
         ("callback", {"satisfied": True}, operator),
     ):
         requests.post(

@@ -25,6 +25,7 @@ from app.models import (
     CasePause,
     DeadlinePolicy,
     InboundSms,
+    Open311Key,
     OutboxMessage,
     ReferenceVersion,
     RoutingRule,
@@ -63,6 +64,7 @@ CASE_TABLES = [
     Case,
     CaseNumberCounter,
     ApiToken,
+    Open311Key,
 ]
 
 

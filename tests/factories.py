@@ -20,22 +20,20 @@ DEFAULT_CASE = {
 }
 
 # The actions that bring a freshly routed case to each status, with their actors.
+# "reviewing": replied, the reply waiting for the operator's review (回复审核); "replied":
+# the reply released to the caller, waiting for the callback.
+REPLY = [("accept", "water1", {}), ("reply", "water1", {"text": "已修复管道,恢复供水"})]
+APPROVE = [("approve_reply", "operator1", {})]
 PATH_TO = {
     "registered": [],
     "dispatched": [],
     "accepted": [("accept", "water1", {})],
-    "replied": [("accept", "water1", {}), ("reply", "water1", {"text": "已修复管道,恢复供水"})],
-    "closed": [
-        ("accept", "water1", {}),
-        ("reply", "water1", {"text": "已修复管道,恢复供水"}),
-        ("callback", "operator1", {"satisfied": True}),
-    ],
-    "archived": [
-        ("accept", "water1", {}),
-        ("reply", "water1", {"text": "已修复管道,恢复供水"}),
-        ("callback", "operator1", {"satisfied": True}),
-        ("archive", "operator1", {}),
-    ],
+    "reviewing": REPLY,
+    "replied": REPLY + APPROVE,
+    "closed": REPLY + APPROVE + [("callback", "operator1", {"satisfied": True})],
+    "archived": REPLY
+    + APPROVE
+    + [("callback", "operator1", {"satisfied": True}), ("archive", "operator1", {})],
 }
 
 

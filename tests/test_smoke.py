@@ -12,6 +12,7 @@ def test_case_goes_from_intake_to_archive(client, auth_header):
     steps = [
         ("accept", "water1", {}),
         ("reply", "water1", {"text": "已恢复"}),
+        ("approve_reply", "operator1", {}),
         ("callback", "operator1", {"satisfied": True}),
         ("archive", "operator1", {}),
     ]
@@ -25,6 +26,7 @@ def test_case_goes_from_intake_to_archive(client, auth_header):
         "dispatch",
         "accept",
         "reply",
+        "approve_reply",
         "callback",
         "archive",
     ]

@@ -8,7 +8,7 @@ from app.api import bp, json_body
 from app.api.schemas import case_json
 from app.extensions import db
 from app.models import utcnow
-from dispatch import cases, intake, lifecycle, settings
+from dispatch import cases, duplicates, intake, lifecycle, settings
 from dispatch.errors import ValidationFailed
 
 
@@ -31,6 +31,14 @@ def list_cases():
 @bp.get("/cases/<number>")
 def get_case(number: str):
     return case_json(cases.get_visible(number, g.user), g.user, with_events=True)
+
+
+@bp.get("/cases/<number>/duplicates")
+def case_duplicates(number: str):
+    """疑似重复: the case's possible originals (within 30 days before it)."""
+    case = cases.get_visible(number, g.user)
+    found = duplicates.for_case(case, g.user)
+    return {"items": [{**case_json(s.case, g.user), "reasons": list(s.reasons)} for s in found]}
 
 
 @bp.post("/cases/<number>/<action>")

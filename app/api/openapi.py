@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from app.api import bp
 from app.models import Channel, Priority, Status
+from dispatch.duplicates import SAME_PHONE, SAME_PLACE
 from dispatch.lifecycle import TRANSITIONS
 from dispatch.tracking import STEPS as PUBLIC_STEPS
 
 ACTIONS = [action.value for action in TRANSITIONS]
+DUPLICATE_REASONS = [SAME_PHONE, SAME_PLACE]
 NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
 
 
@@ -87,6 +89,11 @@ CASE_SCHEMA = {
         "dispatched_at": NULLABLE_TIME,
         "accepted_at": NULLABLE_TIME,
         "replied_at": NULLABLE_TIME,
+        "reply_approved_at": {
+            **NULLABLE_TIME,
+            "description": "回复审核: when the reply was released to the caller (null while "
+            "it waits for review)",
+        },
         "closed_at": NULLABLE_TIME,
         "archived_at": NULLABLE_TIME,
         "reply_text": {"type": "string"},
@@ -174,7 +181,7 @@ SCHEMAS = {
             "note": {"type": "string", "maxLength": 2000},
             "resolution": {"type": "string", "maxLength": 2000},
             "until": {"type": "string", "format": "date-time"},
-            "of": {"type": "string"},
+            "of": {"type": "string", "description": "mark_duplicate: the original's number"},
             "answer_by": {"type": "string", "format": "date-time"},
             "destination": {
                 "type": "string",
@@ -186,6 +193,32 @@ SCHEMAS = {
                 "maxLength": 64,
                 "description": "transfer_out: the other hotline's reference, if known",
             },
+        },
+    },
+    "DuplicateList": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {
+            "items": {
+                "type": "array",
+                "items": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Case"},
+                        {
+                            "type": "object",
+                            "required": ["reasons"],
+                            "properties": {
+                                "reasons": {
+                                    "type": "array",
+                                    "items": {"type": "string", "enum": DUPLICATE_REASONS},
+                                    "description": "phone: the same caller's number; "
+                                    "address_category: the same address and category",
+                                }
+                            },
+                        },
+                    ]
+                },
+            }
         },
     },
     "CasePage": {
@@ -394,6 +427,11 @@ PATHS = {
     "/cases/{number}/{action}": {
         "post": {
             "summary": "Take an action on a case",
+            "description": "A department's reply waits for review (回复审核): approve_reply "
+            "releases it (the reply and the satisfaction question go to the caller by SMS; "
+            "the case joins the callback list), rework (`reason`) sends it back to the same "
+            "department (accepted again, the deadline unchanged). callback, close and reopen "
+            "take only a released reply.",
             "operationId": "actOnCase",
             "parameters": [
                 {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}},
@@ -415,6 +453,21 @@ PATHS = {
                 **ERRORS,
                 "404": _error_response("no such case, or not visible to the caller"),
                 "409": _error_response("the case's state or the caller's role forbids it"),
+            },
+        }
+    },
+    "/cases/{number}/duplicates": {
+        "get": {
+            "summary": "Possible duplicates (疑似重复): cases with the same number, or the same "
+            "address and category, in the 30 days before this one, newest first",
+            "operationId": "listCaseDuplicates",
+            "parameters": [
+                {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": _json("DuplicateList"),
+                "401": ERRORS["401"],
+                "404": _error_response("no such case, or not visible to the caller"),
             },
         }
     },

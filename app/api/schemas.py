@@ -58,6 +58,7 @@ def case_json(case: Case, viewer: User | None, with_events: bool = False) -> dic
         "dispatched_at": iso(case.dispatched_at),
         "accepted_at": iso(case.accepted_at),
         "replied_at": iso(case.replied_at),
+        "reply_approved_at": iso(case.reply_approved_at),
         "closed_at": iso(case.closed_at),
         "archived_at": iso(case.archived_at),
         "reply_text": case.reply_text,

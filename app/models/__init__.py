@@ -23,6 +23,7 @@ from app.models.enums import (
     Status,
 )
 from app.models.escalations import CaseEscalation, SupervisionNotice
+from app.models.open311 import Open311Key
 from app.models.outbox import (
     InboundSms,
     OutboxMessage,
@@ -54,6 +55,7 @@ __all__ = [
     "DeadlinePolicy",
     "Department",
     "NoticeStatus",
+    "Open311Key",
     "InboundSms",
     "OutboxMessage",
     "SmsOptOut",

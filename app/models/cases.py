@@ -39,6 +39,12 @@ class Case(db.Model):
             sqlite_where=text(TRANSFER_WITH_REF),
             postgresql_where=text(TRANSFER_WITH_REF),
         ),
+        # 回复审核: the review queue (pending) and the callback list (released), by status.
+        Index("ix_cases_status_reply_approved_at", "status", "reply_approved_at", "replied_at"),
+        # 疑似重复: the same address and category within 30 days.
+        Index("ix_cases_address_category_id_created_at", "address", "category_id", "created_at"),
+        # 批量备案: closed cases not yet archived, oldest first.
+        Index("ix_cases_status_closed_at", "status", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +74,10 @@ class Case(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reply_text: Mapped[str] = mapped_column(Text, default="")
+    # 回复审核: a reply waits for an operator's review (NULL) until it is released to the
+    # caller (set); `reworked_at`: sent back for rework (退回重办) and not replied again yet.
+    reply_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reworked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution: Mapped[str] = mapped_column(Text, default="")
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     # When the current deadline's clock started, and which clock it is (a reopen starts a
@@ -184,6 +194,7 @@ class CaseEvent(db.Model):
     __table_args__ = (
         Index("ix_case_events_case_id_id", "case_id", "id"),
         Index("ix_case_events_created_at", "created_at"),
+        Index("ix_case_events_action_created_at", "action", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -42,6 +42,8 @@ class Action(StrEnum):
     DISPATCH = "dispatch"  # 交办
     ACCEPT = "accept"  # 签收
     REPLY = "reply"  # 反馈
+    APPROVE_REPLY = "approve_reply"  # 审核通过 (the reply is released to the caller)
+    REWORK = "rework"  # 退回重办 (the reply is sent back to the department)
     RETURN = "return"  # 退回
     TRANSFER = "transfer"  # 转办
     CALLBACK = "callback"  # 回访

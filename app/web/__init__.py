@@ -12,7 +12,9 @@ def register(app: Flask) -> None:
     from app.web import (
         admin,
         admin_calendar,
+        admin_open311,
         admin_sms,
+        archiving,
         cases,
         desks,
         pages,
@@ -37,6 +39,17 @@ def register(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, _room_for_attachments)
 
     filters.init_app(app)
-    blueprints = (pages, sessions, cases, desks, admin, admin_calendar, admin_sms, routing_admin)
+    blueprints = (
+        pages,
+        sessions,
+        cases,
+        desks,
+        archiving,
+        admin,
+        admin_calendar,
+        admin_sms,
+        admin_open311,
+        routing_admin,
+    )
     for module in (*blueprints, stats, public, public_stats):
         app.register_blueprint(module.bp)

@@ -21,7 +21,16 @@ from flask_login import login_required
 from app.auth import roles_required
 from app.extensions import db
 from app.models import Action, Channel, Priority, Role, utcnow
-from dispatch import attachments, cases, directory, intake, lifecycle, phones, settings
+from dispatch import (
+    attachments,
+    cases,
+    directory,
+    duplicates,
+    intake,
+    lifecycle,
+    phones,
+    settings,
+)
 from dispatch.errors import Duplicate, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -73,7 +82,11 @@ def new():
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            case = intake.register_case(form, g.user, utcnow())
+            answer = (form.get("answer") or "").strip()
+            if answer:  # a consultation answered on the call: closed at once (直接答复)
+                case = intake.register_answered(form, g.user, utcnow(), answer)
+            else:
+                case = intake.register_case(form, g.user, utcnow())
             db.session.commit()
             flash(_("Case %(number)s registered.", number=case.number), "ok")
             return redirect(url_for("cases.detail", number=case.number))
@@ -83,6 +96,9 @@ def new():
         except Duplicate as exc:  # this hotline's reference came in before
             db.session.rollback()
             errors = {"external_ref": exc.message}
+        except (InvalidTransition, NotAllowed) as exc:  # a supervisor does not answer calls
+            db.session.rollback()
+            errors = {"answer": exc.message}
     return render_template(
         "cases/new.html",
         form=form,
@@ -97,12 +113,26 @@ def new():
 @login_required
 @roles_required(*INTAKE_ROLES)
 def caller():
-    """The earlier cases of a number, shown beside the intake form."""
+    """Beside the intake form: possible duplicates (the same number, or the same address
+    and category, within 30 days) and the earlier cases of the number."""
     try:
         phone = phones.normalize(request.args.get("phone", ""), settings.phone_region())
     except phones.InvalidPhone:
-        return render_template("cases/_caller.html", phone=None, earlier=[])
-    return render_template("cases/_caller.html", phone=phone, earlier=cases.earlier_cases(phone))
+        phone = None
+    category = _category(request.args.get("category"))
+    address = duplicates.normalize_address(request.args.get("address", ""))[:200]
+    found = duplicates.suggest(
+        g.user, phone=phone, address=address, category=category, until=utcnow()
+    )
+    earlier = cases.earlier_cases(phone) if phone else []
+    return render_template("cases/_caller.html", phone=phone, earlier=earlier, suggestions=found)
+
+
+def _category(code: str | None):
+    try:
+        return directory.category_by_code(code) if code else None
+    except ValidationFailed:
+        return None
 
 
 @bp.get("/<number>")
@@ -115,7 +145,15 @@ def detail(number: str):
         actions=lifecycle.allowed_actions(case, g.user),
         departments=directory.list_departments(),
         files=attachments.of_case(case),
+        suggestions=_suggestions(case),
     )
+
+
+def _suggestions(case) -> list[duplicates.Suggestion]:
+    """Possible originals, for those who link duplicates, while the case may be linked."""
+    if g.user.role not in INTAKE_ROLES or not lifecycle.may(case, Action.MARK_DUPLICATE, g.user):
+        return []
+    return duplicates.for_case(case, g.user)
 
 
 @bp.post("/<number>/<action>")

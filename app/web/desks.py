@@ -7,7 +7,7 @@ from flask_login import login_required
 
 from app.auth import roles_required
 from app.models import Role, utcnow
-from dispatch import desks, directory, pauses, supervision
+from dispatch import desks, directory, pauses, review, supervision
 
 bp = Blueprint("desks", __name__, url_prefix="/desk")
 
@@ -53,5 +53,6 @@ def supervisor():
         extensions=supervision.pending_extensions(),
         paused=pauses.paused_cases(),
         returns=supervision.returns_by_department(now),
+        reworks=review.reworks_by_department(now),
         counters=desks.counters(now),
     )

@@ -37,6 +37,8 @@ ACTION_NAMES = {
     "dispatch": lazy_gettext("Dispatch"),
     "accept": lazy_gettext("Accept"),
     "reply": lazy_gettext("Reply"),
+    "approve_reply": lazy_gettext("Approve the reply"),
+    "rework": lazy_gettext("Send back for rework"),
     "return": lazy_gettext("Return"),
     "transfer": lazy_gettext("Transfer"),
     "callback": lazy_gettext("Callback"),

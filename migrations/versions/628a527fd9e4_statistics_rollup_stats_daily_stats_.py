@@ -4,7 +4,7 @@ The rollup starts empty: `hotline stats-rebuild` fills it from the cases stored
 (`hotline init` does so by itself when it finds cases and an empty rollup).
 
 Revision ID: 628a527fd9e4
-Revises: 545f01ce9be9
+Revises: 76119a1b0fa4
 Create Date: 2026-12-01 18:32:02.155716
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "628a527fd9e4"
-down_revision = "545f01ce9be9"
+down_revision = "76119a1b0fa4"
 branch_labels = None
 depends_on = None
 

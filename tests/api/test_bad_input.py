@@ -130,6 +130,9 @@ def test_bad_list_queries_are_422(client, auth_header, query, field):
             {"department": "nope", "reason": "x"},
             "department",
         ),
+        ("reviewing", "rework", "operator1", {}, "reason"),
+        ("reviewing", "rework", "supervisor1", {"reason": "  "}, "reason"),
+        ("reviewing", "rework", "operator1", {"reason": ["x"]}, "reason"),
         ("replied", "callback", "operator1", {}, "satisfied"),
         ("replied", "callback", "operator1", {"satisfied": "perhaps"}, "satisfied"),
         (

@@ -102,6 +102,7 @@ def test_a_reopened_case_starts_again_at_level_zero(db, make_case, user):
         lifecycle.act(
             case, Action.REPLY, user("water1"), local(2026, 11, 26, 1, 0), {"text": "好了"}
         )
+        lifecycle.act(case, Action.APPROVE_REPLY, user("operator1"), local(2026, 11, 26, 2, 0))
         reopen_at = local(2026, 11, 27, 9, 0)
         lifecycle.act(case, Action.REOPEN, user("supervisor1"), reopen_at, {"reason": "没修好"})
         db.session.commit()

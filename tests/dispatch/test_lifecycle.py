@@ -16,7 +16,9 @@ from dispatch.errors import InvalidTransition, NotAllowed
 
 LEAD, OTHER = "water1", "gas1"
 ACTORS = ["operator1", "supervisor1", "admin", LEAD, OTHER]
-OPEN = ["registered", "dispatched", "accepted", "replied"]
+# "reviewing": status replied, the reply waiting for review; "replied": released.
+OPEN = ["registered", "dispatched", "accepted", "reviewing", "replied"]
+STATES = [*OPEN, "closed", "archived"]
 
 ALLOWED: dict[str, dict[str, set[str]]] = {
     "dispatch": {"registered": {"operator1", "supervisor1"}},
@@ -24,6 +26,8 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
     "reply": {"accepted": {LEAD}},
     "return": {"dispatched": {LEAD}, "accepted": {LEAD}},
     "transfer": {"accepted": {LEAD, "operator1", "supervisor1"}},
+    "approve_reply": {"reviewing": {"operator1", "supervisor1"}},
+    "rework": {"reviewing": {"operator1", "supervisor1"}},
     "callback": {"replied": {"operator1", "supervisor1"}},
     "close": {"replied": {"operator1", "supervisor1"}},
     "reopen": {"replied": {"supervisor1"}, "closed": {"supervisor1"}},
@@ -37,7 +41,7 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         "dispatched": {"operator1", "supervisor1"},
     },
     "answer_on_call": {"registered": {"operator1"}, "dispatched": {"operator1"}},
-    "answer_notice": {state: {LEAD} for state in ["dispatched", "accepted", "replied"]},
+    "answer_notice": {state: {LEAD} for state in ["dispatched", "accepted", *OPEN[3:]]},
     "pause": {"accepted": {LEAD}},
     "resume": {},  # only a paused case resumes (tests/web/test_pauses.py)
     "assist_opinion": {},  # only an assisting department (tests/web/test_cohandling.py)
@@ -50,6 +54,8 @@ TO_STATUS = {
     "dispatch": "dispatched",
     "accept": "accepted",
     "reply": "replied",
+    "approve_reply": "replied",
+    "rework": "accepted",
     "return": "registered",
     "transfer": "dispatched",
     "callback": "closed",
@@ -67,6 +73,7 @@ def params_for(action: str, now, original: str) -> dict:
         "dispatch": {"department": "water"},
         "reply": {"text": "已派人维修,当天恢复"},
         "return": {"reason": "不属于本单位职责"},
+        "rework": {"reason": "回复未说明恢复供水时间"},
         "transfer": {"department": "gas", "reason": "燃气管线问题"},
         "callback": {"satisfied": True, "note": "市民满意"},
         "reopen": {"reason": "市民反映仍未解决"},
@@ -91,9 +98,7 @@ def test_the_expected_table_covers_every_action():
     assert set(ALLOWED) == {a.value for a in Action} - system
 
 
-@pytest.mark.parametrize(
-    "state", ["registered", "dispatched", "accepted", "replied", "closed", "archived"]
-)
+@pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize("action", sorted(ALLOWED))
 def test_action_from_state_for_every_role(db, make_case, user, now, action, state):
     original = make_case("dispatched", description="原始工单").number
@@ -134,6 +139,12 @@ def test_action_from_state_for_every_role(db, make_case, user, now, action, stat
             assert last.action == action and last.from_status == before_status
             assert last.actor.username == username
             assert case.status == TO_STATUS.get(action, before_status)
+            if action == "approve_reply":  # released: the callback list and its texts
+                assert case.reply_approved_at == now
+            if action == "rework":  # the answer is no longer the case's, only the history's
+                assert case.reply_text == "" and case.replied_at is None
+            elif state == "reviewing" and action != "approve_reply":
+                assert case.reply_approved_at is None
         else:
             assert _event_count(db, case.id) == before_events
             assert case.status == before_status

@@ -35,3 +35,33 @@ def test_mask_hides_the_middle():
 def test_display_is_national_at_home():
     assert phones.display("+8613812341234") == "138 1234 1234"
     assert phones.display("+14155552671").startswith("+1")
+
+
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("电话13812341234", "电话138********"),
+        ("回电 138-1234-1234 谢谢", "回电 138-****-**** 谢谢"),
+        ("座机010 8765 4321", "座机010 **** ****"),
+        ("+86 13812341234", "+86 1**********"),
+        ("身份证11010519491231002X", "身份证110***************"),
+        ("号码:12345678。", "号码:123*****。"),
+        ("两个13812341234和13912345678", "两个138********和139********"),
+    ],
+)
+def test_mask_in_text_hides_phone_like_digit_runs(text, shown):
+    assert phones.mask_in_text(text) == shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "接上次工单R2026112200001",  # a case number
+        "2026-11-23起停水",  # a date
+        "3号楼1203室",  # short numbers
+        "欠费1,234,567元",  # grouped by commas
+        "",
+    ],
+)
+def test_mask_in_text_leaves_other_numbers(text):
+    assert phones.mask_in_text(text) == text

@@ -139,6 +139,19 @@ def test_every_routing_decision_is_in_the_history_with_its_rule(add_rule, make_c
     assert 'keyword "加盖"' in event.data["reason"] and "channel web" in event.data["reason"]
 
 
+def test_a_rule_bound_to_a_channel_or_district_passes_over_other_cases(add_rule, make_case):
+    add_rule("网上加盖", "appearance", keywords="加盖", channel="web")
+    add_rule("朝阳井盖", "roads", keywords="井盖", district="朝阳区")
+    case, data = routed(make_case, channel="phone", category="housing", description="楼顶私自加盖")
+    assert case.department.code == "housing" and "default department" in data["reason"]
+    case, _ = routed(make_case, channel="web", category="housing", description="楼顶私自加盖")
+    assert case.department.code == "appearance"
+    case, _ = routed(make_case, district="海淀区", category="consult", description="井盖丢了")
+    assert case.department is None  # the rule names another district; consult has no default
+    case, _ = routed(make_case, district="朝阳区", category="consult", description="井盖丢了")
+    assert case.department.code == "roads"
+
+
 def test_a_change_made_by_another_process_is_seen_within_the_check_interval(
     app, add_rule, make_case, db, monkeypatch
 ):

@@ -40,10 +40,10 @@ def queued(db) -> list[OutboxMessage]:
 def test_receipt_answer_and_question_go_out_once_each_with_the_number(
     db, now, user, make_case, fake, gateway
 ):
-    case = make_case("replied")  # registered, routed, accepted, replied
+    case = make_case("replied")  # registered, routed, accepted, replied, reply released
     with writing():  # the same events noticed again queue nothing more
         citizen.after_change(case, Action.REGISTER, now)
-        citizen.after_change(case, Action.REPLY, now)
+        citizen.after_change(case, Action.APPROVE_REPLY, now)
         db.session.commit()
     jobs.send_outbox(gateway, now)
     jobs.send_outbox(gateway, now + timedelta(minutes=5))
@@ -72,6 +72,7 @@ def test_a_long_answer_is_shortened_to_three_parts(db, now, user, make_case):
     answer = "经现场核查," + "管道老化导致漏水,已更换管段并冲洗消毒," * 20
     with writing():
         lifecycle.act(case, Action.REPLY, user("water1"), now, {"text": answer})
+        lifecycle.act(case, Action.APPROVE_REPLY, user("operator1"), now)
         db.session.commit()
     reply = next(m for m in queued(db) if m.template == "reply")
     assert len(reply.body) <= templates.MAX_CHARS and templates.segments(reply.body) <= 3

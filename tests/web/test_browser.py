@@ -68,3 +68,24 @@ def test_an_incoming_call_pops_up_with_the_callers_cases(server, db, browser, ma
     wait.until(ec.text_to_be_present_in_element((By.ID, "caller-history"), earlier.number))
     assert browser.find_element(By.ID, "caller_phone").get_attribute("value") == "+8613912345678"
     screenshot(browser, "intake-from-call")
+
+
+def test_typing_an_address_and_category_suggests_a_possible_duplicate(
+    server, db, browser, make_case
+):
+    from selenium.webdriver.support.ui import Select
+
+    from app.models import utcnow
+
+    _, base = server
+    original = make_case("dispatched", caller_phone="13700001111", at=utcnow())
+    log_in(browser, base, "operator1")
+    browser.get(base + "/cases/new")
+    wait = WebDriverWait(browser, 15)
+    browser.find_element(By.ID, "caller_phone").send_keys("13600002222")  # another caller
+    Select(browser.find_element(By.NAME, "category")).select_by_value("water.outage")
+    browser.find_element(By.NAME, "address").send_keys(" 幸福路18号 ")
+    wait.until(ec.text_to_be_present_in_element((By.ID, "caller-history"), original.number))
+    panel = browser.find_element(By.ID, "caller-history").text
+    assert "疑似重复" in panel and "同一地址和类别" in panel
+    screenshot(browser, "intake-duplicates")

@@ -34,11 +34,15 @@ def test_the_lead_waits_for_the_assisting_opinion(client, auth_header, make_case
     assert again.status_code == 409
     reply = client.post(url + "/reply", json={"text": "阀门已更换"}, headers=water)
     assert reply.status_code == 200
+    approved = client.post(url + "/approve_reply", headers=auth_header("operator1"))
+    assert approved.status_code == 200
     closed = client.post(
         url + "/callback", json={"satisfied": True}, headers=auth_header("operator1")
     )
     assert closed.status_code == 200 and closed.json["status"] == "closed"
-    assert actions(db, case)[-5:] == ["dispatch", "accept", "assist_opinion", "reply", "callback"]
+    assert actions(db, case)[-6:] == [
+        "dispatch", "accept", "assist_opinion", "reply", "approve_reply", "callback",
+    ]  # fmt: skip
 
 
 def test_the_lead_may_reply_without_it_giving_a_reason(client, auth_header, make_case, db, login):

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.models import Action, CaseEvent
+from app.models import Action, CaseEvent, OutboxMessage
 from app.sqlite import writing
 from dispatch import lifecycle
 from notifications import inbound
@@ -51,11 +51,12 @@ def test_returned_twice_then_dispatched_right_and_closed(db, user, now, make_cas
         ("dispatch", "operator1", {"department": "appearance"}),
         ("accept", "appearance1", {}),
         ("reply", "appearance1", {"text": "已安排清运"}),
+        ("approve_reply", "operator1", {}),
         ("callback", "operator1", {"satisfied": True}),
     )
     assert [a for a, _, _ in history(db, case)] == [
         "register", "dispatch", "return", "dispatch", "return",
-        "dispatch", "accept", "reply", "callback",
+        "dispatch", "accept", "reply", "approve_reply", "callback",
     ]  # fmt: skip
     assert case.status == "closed"
 
@@ -76,6 +77,7 @@ def test_transfer_extension_refused_then_approved_and_closed(db, user, now, make
         ("extend", "drainage1", {"until": later, "reason": "检测计划已附"}),
         ("approve_extension", "supervisor1", {}),
         ("reply", "drainage1", {"text": "管道已疏通"}),
+        ("approve_reply", "supervisor1", {}),
         ("close", "operator1", {"resolution": "已办结"}),
     )
     assert case.status == "closed" and case.department.code == "drainage"
@@ -102,13 +104,14 @@ def test_rework_after_a_dissatisfied_callback_then_reopen(db, user, now, make_ca
         ("callback", "operator1", {"satisfied": False, "note": "仍然停水"}),
         ("accept", "water1", {}),
         ("reply", "water1", {"text": "更换阀门后已恢复"}),
+        ("approve_reply", "operator1", {}),
         ("callback", "operator1", {"satisfied": True}),
         ("reopen", "supervisor1", {"reason": "市民再次来电反映"}),
     )
     assert case.status == "dispatched" and case.clock_round == first_round + 2
     actions = [a for a, _, _ in history(db, case)]
-    assert actions[-5:] == ["callback", "accept", "reply", "callback", "reopen"]
-    assert history(db, case)[-5][1:] == ("replied", "dispatched")  # back for rework (重办)
+    assert actions[-6:] == ["callback", "accept", "reply", "approve_reply", "callback", "reopen"]
+    assert history(db, case)[-6][1:] == ("replied", "dispatched")  # back for rework (重办)
     run(
         db,
         user,
@@ -116,6 +119,7 @@ def test_rework_after_a_dissatisfied_callback_then_reopen(db, user, now, make_ca
         now + timedelta(hours=1),
         ("accept", "water1", {}),
         ("reply", "water1", {"text": "管网改造完成"}),
+        ("approve_reply", "operator1", {}),
         ("close", "operator1", {"resolution": "已办结"}),
     )
     assert case.status == "closed"
@@ -140,9 +144,37 @@ def test_paused_for_the_caller_then_closed(db, user, now, make_case):
         case,
         now + timedelta(hours=3),
         ("reply", "water1", {"text": "已核实合同并处理"}),
+        ("approve_reply", "operator1", {}),
         ("callback", "operator1", {"satisfied": True}),
     )
-    assert [a for a, _, _ in history(db, case)][-5:] == [
-        "pause", "follow_up", "resume", "reply", "callback",
+    assert [a for a, _, _ in history(db, case)][-6:] == [
+        "pause", "follow_up", "resume", "reply", "approve_reply", "callback",
     ]  # fmt: skip
     assert case.status == "closed"
+
+
+def test_a_consultation_answered_on_the_call_is_closed_at_once(db, login, client):
+    form = {
+        "channel": "phone",
+        "caller_phone": "138 1234 1234",
+        "category": "consult",
+        "description": "咨询:二次供水水箱多久清洗一次?",
+        "priority": "normal",
+        "answer": "按规定每半年清洗消毒一次,可向物业索取检测报告。",
+    }
+    supervisor = login("supervisor1").post("/cases/new", data=form)
+    assert supervisor.status_code == 422  # only operators answer on the call; nothing saved
+    assert db.session.scalars(select(CaseEvent)).all() == []
+    done = login("operator1").post("/cases/new", data=form)
+    assert done.status_code == 302
+    number = done.location.rsplit("/", 1)[-1]
+    db.session.rollback()
+    events = db.session.scalars(select(CaseEvent).order_by(CaseEvent.id)).all()
+    assert [(e.action, e.to_status) for e in events] == [
+        ("register", "registered"),
+        ("answer_on_call", "closed"),
+    ]
+    assert events[-1].data["text"].startswith("按规定")
+    steps = client.get(f"/api/v1/track?number={number}&phone_last4=1234").json
+    assert steps["status"] == "closed" and steps["answer"].startswith("按规定")
+    assert db.session.scalars(select(OutboxMessage)).all() == []  # answered: no receipt
