@@ -34,15 +34,18 @@ class Tally:
     histogram: list[int] = field(default_factory=lambda: [0] * BUCKETS)
 
     def add(self, other: Tally) -> None:
+        """Add `other`'s counts to these."""
         self.counters = [a + b for a, b in zip(self.counters, other.counters, strict=True)]
         self.histogram = [a + b for a, b in zip(self.histogram, other.histogram, strict=True)]
 
     @classmethod
     def from_row(cls, values) -> Tally:
+        """A tally from a row of sums: the counters, then the histogram."""
         values = [int(v or 0) for v in values]
         return cls(values[: len(COUNTERS)], values[len(COUNTERS) :])
 
     def get(self, name: str) -> int:
+        """One counter by name (one of COUNTERS)."""
         return self.counters[COUNTERS.index(name)]
 
 
@@ -52,6 +55,7 @@ def group_list(*exprs: str) -> str:
 
 
 def dialect() -> str:
+    """The database engine's name: postgresql or sqlite."""
     return db.session.get_bind().dialect.name
 
 
