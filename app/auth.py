@@ -10,11 +10,12 @@ from functools import wraps
 from flask import Flask, abort, current_app, g, request
 from flask_login import current_user
 from sqlalchemy import bindparam, event, select
-from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
+from sqlalchemy.orm import Session, joinedload
 
 from app.extensions import db, login_manager
 from app.models import ApiToken, Role, User
 from app.models.users import hash_token
+from dispatch import catalog
 
 
 def init_app(app: Flask) -> None:
@@ -60,7 +61,7 @@ def user_for_token(token: str) -> User | None:
     ttl = current_app.config.get("API_TOKEN_CACHE_SECONDS", 5)
     hit = _tokens.get(key)
     if hit is not None and time.monotonic() - hit[1] < ttl:
-        return db.session.merge(hit[0], load=False)  # into this session, without a query
+        return catalog.attach(hit[0])  # into this session, without a query
     checked = time.monotonic()
     row = db.session.scalar(_TOKEN_BY_HASH, {"token_hash": key})
     if row is None or not row.user.active:
@@ -69,15 +70,8 @@ def user_for_token(token: str) -> User | None:
     if ttl > 0:
         if len(_tokens) >= _TOKENS_MAX:
             _tokens.clear()
-        _tokens[key] = (_detached_copy(row.user), checked)
+        _tokens[key] = (catalog.detached_copy(row.user), checked)
     return row.user
-
-
-def _detached_copy(user: User) -> User:
-    columns = {attr.key: getattr(user, attr.key) for attr in User.__mapper__.column_attrs}
-    copy = User(**columns)
-    make_transient_to_detached(copy)  # as if loaded: a merge of it is clean
-    return copy
 
 
 def forget_tokens() -> None:
