@@ -41,6 +41,9 @@ def category(code: str) -> Category | None:
     and default department set (and theirs, up the tree), so walking up reads nothing."""
     snapshot = _current()
     found = snapshot.categories.get(code)
+    if found is None and _stored(select(Category.id).where(Category.code == code)):
+        snapshot = _current(reload=True)  # added without raising the revision (a seed)
+        found = snapshot.categories.get(code)
     return _with_ancestors(found, snapshot, 0) if found is not None else None
 
 
@@ -61,7 +64,14 @@ def _with_ancestors(cached: Category, snapshot: Snapshot, depth: int) -> Categor
 def department(department_id: int) -> Department | None:
     """The department with this id (active or not) in the request's session."""
     found = _current().departments.get(department_id)
+    if found is None and _stored(select(Department.id).where(Department.id == department_id)):
+        found = _current(reload=True).departments.get(department_id)
     return attach(found) if found is not None else None
+
+
+def _stored(query) -> bool:
+    """Whether the database has what the snapshot lacks (one indexed read, on a miss only)."""
+    return db.session.scalar(query) is not None
 
 
 def attach(cached: T) -> T:
@@ -86,11 +96,11 @@ def forget() -> None:
     _snapshots.clear()
 
 
-def _current() -> Snapshot:
+def _current(reload: bool = False) -> Snapshot:
     key = str(db.engine.url)
     revision = routing.matcher().revision  # read at most every REFERENCE_CHECK_SECONDS
     found = _snapshots.get(key)
-    if found is None or found.revision != revision:
+    if reload or found is None or found.revision != revision:
         # No lock around the load: on SQLite it may wait for the write turn, which a
         # request waiting for such a lock could hold. Two threads may both load; both
         # snapshots are good.
