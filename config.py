@@ -66,6 +66,9 @@ class Config:
     SWEEP_BATCH = int(os.environ.get("HOTLINE_SWEEP_BATCH", "2000"))
     # How often a process looks whether another one changed the calendar or the policies.
     REFERENCE_CHECK_SECONDS = float(os.environ.get("HOTLINE_REFERENCE_CHECK_SECONDS", "5"))
+    # How long a process trusts an API token it has checked before it looks again: another
+    # process's revocation, or a user disabled there, takes effect within this time.
+    API_TOKEN_CACHE_SECONDS = float(os.environ.get("HOTLINE_API_TOKEN_CACHE_SECONDS", "5"))
     # The embedded default runs the scheduler inside `hotline serve`.
     SCHEDULER_IN_SERVER = os.environ.get("HOTLINE_SCHEDULER_IN_SERVER", "1") == "1"
     # Behind N reverse proxies, trust the last N X-Forwarded-For/-Proto/-Host values

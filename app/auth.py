@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, current_app, g, request
 from flask_login import current_user
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, event, select
+from sqlalchemy.orm import Session, joinedload
 
 from app.extensions import db, login_manager
 from app.models import ApiToken, Role, User
 from app.models.users import hash_token
+from dispatch import catalog
 
 
 def init_app(app: Flask) -> None:
@@ -45,12 +47,52 @@ _TOKEN_BY_HASH = (
 )
 
 
+# Tokens seen lately, per process: token hash -> (a detached copy of its user, when the
+# database confirmed it). A hit skips the lookup for API_TOKEN_CACHE_SECONDS, so another
+# process's revocation (or a user disabled there) takes effect within those seconds; a
+# change made through this process's sessions empties the cache at once.
+_tokens: dict[str, tuple[User, float]] = {}
+_TOKENS_MAX = 10_000
+
+
 def user_for_token(token: str) -> User | None:
     """The active user that holds this (unrevoked) token."""
-    row = db.session.scalar(_TOKEN_BY_HASH, {"token_hash": hash_token(token)})
+    key = hash_token(token)
+    ttl = current_app.config.get("API_TOKEN_CACHE_SECONDS", 5)
+    hit = _tokens.get(key)
+    if hit is not None and time.monotonic() - hit[1] < ttl:
+        return catalog.attach(hit[0])  # into this session, without a query
+    checked = time.monotonic()
+    row = db.session.scalar(_TOKEN_BY_HASH, {"token_hash": key})
     if row is None or not row.user.active:
+        _tokens.pop(key, None)
         return None
+    if ttl > 0:
+        if len(_tokens) >= _TOKENS_MAX:
+            _tokens.clear()
+        _tokens[key] = (catalog.detached_copy(row.user), checked)
     return row.user
+
+
+def forget_tokens() -> None:
+    """Empty this process's cache of tokens (users or tokens changed)."""
+    _tokens.clear()
+
+
+_CHANGED = "hotline_users_or_tokens_changed"
+
+
+@event.listens_for(Session, "after_flush")
+def _users_flushed(session: Session, _context) -> None:
+    if any(isinstance(o, User | ApiToken) for o in (*session.dirty, *session.deleted)):
+        session.info[_CHANGED] = True
+        forget_tokens()
+
+
+@event.listens_for(Session, "after_commit")
+def _users_committed(session: Session) -> None:
+    if session.info.pop(_CHANGED, False):
+        forget_tokens()  # again: a request may have cached the old rows meanwhile
 
 
 def bearer_token() -> str | None:

@@ -7,7 +7,10 @@ For PostgreSQL and for SQLite, in one run:
   counts "database is locked" in the answers and in the servers' log;
 - the baseline: a raw single-row INSERT-and-commit loop on the same `cases` table through
   the bare driver, and the ratio of the two;
-- a check that every case answered with 201 is stored, under a number of its own.
+- a check that every case answered with 201 is stored, under a number of its own;
+- the CPU time of one intake, split between the server processes, the database's own
+  processes (PostgreSQL backends) and the client, from /proc: on a shared machine the
+  rates move with the load, the CPU per intake much less.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -33,7 +37,7 @@ from app import auth
 from app.extensions import db
 from app.models import Category, User
 from app.sqlite import writing
-from bench.common import NOW, generate, make_app, scratch_database, stamp
+from bench.common import NOW, PG_ADMIN, generate, make_app, scratch_database, stamp
 from tests.servers import free_port, wait_until_listening
 
 LOCKED = "database is locked"
@@ -102,9 +106,15 @@ async def client(
 
 
 async def drive(
-    bases: list[str], token: str, categories: list[str], clients: int, seconds: float
-) -> tuple[Tally, Tally, float]:
-    """Client i talks to server i mod N, as a load balancer would spread them."""
+    bases: list[str],
+    token: str,
+    categories: list[str],
+    clients: int,
+    seconds: float,
+    cpu: Callable[[], tuple[float, ...]],
+) -> tuple[Tally, Tally, float, tuple[float, ...]]:
+    """Client i talks to server i mod N, as a load balancer would spread them; `cpu()` is
+    read when the timed round starts and ends."""
     headers = {"Authorization": f"Bearer {token}"}
     timeout = aiohttp.ClientTimeout(total=30)
     sessions = [
@@ -119,10 +129,10 @@ async def drive(
     try:
         warm_up, tally = Tally(), Tally()
         rounds = [(warm_up, time.monotonic() + 3, False), (tally, None, True)]
-        started = time.monotonic()
+        started, cpu_before = time.monotonic(), cpu()
         for into, until, timed in rounds:
             if until is None:
-                started = time.monotonic()
+                started, cpu_before = time.monotonic(), cpu()
                 until = started + seconds
             await asyncio.gather(
                 *(
@@ -130,7 +140,9 @@ async def drive(
                     for i in range(clients)
                 )
             )
-        return warm_up, tally, time.monotonic() - started
+        elapsed, cpu_after = time.monotonic() - started, cpu()
+        used = tuple(after - before for before, after in zip(cpu_before, cpu_after, strict=True))
+        return warm_up, tally, elapsed, used
     finally:
         for session in sessions:
             await session.close()
@@ -158,6 +170,35 @@ def serve(
     for port in ports:
         wait_until_listening(port, 60)
     return processes, [f"http://127.0.0.1:{port}" for port in ports]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes and their children (from /proc)."""
+    ticks, seen, todo = 0, set(), list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/task/{pid}/children") as children:
+                todo += [int(child) for child in children.read().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def database_pids(url: str, dialect: str) -> list[int]:
+    """The PostgreSQL backends serving this database (SQLite runs inside the servers)."""
+    if dialect != "postgresql":
+        return []
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,))
+        return [pid for (pid,) in rows]
 
 
 def raw_insert_loop(url: str, dialect: str, seconds: float) -> list[float]:
@@ -221,8 +262,19 @@ def run(url: str, dialect: str, args: argparse.Namespace) -> None:
             log_path = log.name
         processes, bases = serve(url, args.servers, args.threads, log_path)
         try:
-            warm_up, tally, elapsed = asyncio.run(
-                drive(bases, token, categories, args.clients, args.seconds)
+            warm_up, tally, elapsed, cpu = asyncio.run(
+                drive(
+                    bases,
+                    token,
+                    categories,
+                    args.clients,
+                    args.seconds,
+                    lambda: (
+                        cpu_seconds([p.pid for p in processes]),
+                        cpu_seconds(database_pids(url, dialect)),
+                        time.process_time(),
+                    ),
+                )
             )
         finally:
             for process in processes:
@@ -251,6 +303,11 @@ def run(url: str, dialect: str, args: argparse.Namespace) -> None:
             f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {errors} errors {tally.errors or ''}"
         )
         print(f"  '{LOCKED}': {tally.errors.get(LOCKED, 0)} answers, {locked_in_log} log lines")
+        per_case = [f"{1000 * seconds / max(len(tally.latencies), 1):.2f}" for seconds in cpu]
+        print(
+            f"  CPU per intake: servers {per_case[0]} ms, database {per_case[1]} ms, "
+            f"client {per_case[2]} ms (load average {os.getloadavg()[0]:.1f})"
+        )
         print(
             f"  stored: {len(acknowledged):,} acknowledged with 201 (warm-up included), "
             f"{len(acknowledged & found):,} of them found, "

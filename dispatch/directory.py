@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Category, Department, Role, User
-from dispatch import phones, routing, settings
+from dispatch import catalog, phones, routing, settings
 from dispatch.errors import NotFound, ValidationFailed
 from dispatch.fields import FieldErrors, choice, clean_text, text
 
@@ -26,19 +25,12 @@ def department_by_code(code: object, field: str = "department") -> Department:
     return dept
 
 
-# Built once: every intake runs it, and a reused statement skips building and keying.
-_CATEGORY_BY_CODE = (
-    select(Category)
-    .options(joinedload(Category.default_department))
-    .where(Category.code == bindparam("code"))
-)
-
-
 def category_by_code(code: object, field: str = "category") -> Category:
-    """An active category by code; raises ValidationFailed naming `field`."""
+    """An active category by code (from this process's snapshot of the tree, dispatch.catalog);
+    raises ValidationFailed naming `field`."""
     cat = None
     if _lookup_code(code):
-        cat = db.session.scalar(_CATEGORY_BY_CODE, {"code": code})
+        cat = catalog.category(code)
     if cat is None or not cat.active:
         raise ValidationFailed({field: "unknown category"})
     return cat
@@ -92,6 +84,7 @@ def save_department(data: dict, department: Department | None = None) -> Departm
     department.oncall_phone, department.head_phone = oncall, head
     department.active = _checked(data, "active")
     db.session.add(department)
+    routing.note_change()  # every process reads its departments again (dispatch.catalog)
     db.session.flush()
     return department
 

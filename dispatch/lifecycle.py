@@ -115,7 +115,7 @@ def check(case: Case, action: Action, actor: User) -> None:
         raise InvalidTransition(_state_message(case, action), status=case.status)
     if actor.role not in rule.roles:
         raise NotAllowed(f"role {actor.role} may not {action.value} a case")
-    if rule.lead_only and actor.role == R.HANDLER and actor.department_id != case.department_id:
+    if rule.lead_only and actor.role == R.HANDLER and actor.department_id != _lead_id(case):
         raise NotAllowed(f"only the lead department may {action.value} this case")
     if rule.reply is not None:
         review.check(case, rule.reply)
@@ -131,6 +131,12 @@ def check(case: Case, action: Action, actor: User) -> None:
         pauses.check_pause(case)
     if action == Action.RESUME:
         pauses.check_resume(case)
+
+
+def _lead_id(case: Case) -> int | None:
+    """The lead department's id, also right after a dispatch or transfer not yet flushed
+    (those set the relationship; the foreign key column follows at the flush)."""
+    return case.department.id if case.department is not None else None
 
 
 def _state_message(case: Case, action: Action) -> str:
@@ -277,7 +283,7 @@ def _transfer(case, actor, now, params):
     errors = FieldErrors()
     dept = _department_field(params, "department", errors)
     reason = text(params, "reason", errors, required=True, max_length=TEXT_MAX)
-    if dept is not None and dept.id == case.department_id:
+    if dept is not None and dept.id == _lead_id(case):
         errors.add("department", "the case is already with this department")
     errors.raise_if_any()
     previous = case.department.code

@@ -36,10 +36,14 @@ def _own_engine(main: Engine) -> Engine:
     engines = current_app.extensions.setdefault("hotline_numbering", {})
     engine = engines.get(main)
     if engine is None:
+        # As large as the main pool: each intake holds one connection of each, and a
+        # connection beyond the pool's size is opened for one statement and closed again
+        # (a new PostgreSQL backend for every intake once more threads than that register).
+        size = main.pool.size() if hasattr(main.pool, "size") else 5
         engine = engines[main] = create_engine(
             main.url,
             isolation_level="AUTOCOMMIT",
-            pool_size=2,
+            pool_size=size,
             max_overflow=8,
             pool_timeout=5,
             connect_args={"connect_timeout": 2},

@@ -56,12 +56,14 @@ def current(clock: Callable[[], float] = time.monotonic) -> Snapshot:
     interval = current_app.config.get("REFERENCE_CHECK_SECONDS", 5)
     if cache.snapshot is not None and now - cache.checked_at < interval:
         return cache.snapshot
+    # Read before the lock: on SQLite the first statement of a writer waits for the write
+    # turn, which a thread waiting for this lock may hold. Read first: the data loaded
+    # after it is at least as new.
+    versions = _versions()
     with cache.lock:
-        if cache.snapshot is None or now - cache.checked_at >= interval:
-            versions = _versions()  # read first: the data loaded after is at least as new
-            if cache.snapshot is None or cache.snapshot.versions != versions:
-                cache.snapshot = Snapshot(versions, _load_calendar(), _load_policies())
-            cache.checked_at = now
+        if cache.snapshot is None or cache.snapshot.versions != versions:
+            cache.snapshot = Snapshot(versions, _load_calendar(), _load_policies())
+        cache.checked_at = now
         return cache.snapshot
 
 

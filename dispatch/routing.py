@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Case, Category, Department, RoutingRevision, RoutingRule
-from dispatch import words
+from dispatch import catalog, words
 
 
 @dataclass(frozen=True)
@@ -224,10 +224,10 @@ def decide_with(
         rule = found.rules[index]
         if not _conditions_hold(found, rule, category, district, channel, priority):
             continue
-        dept = db.session.get(Department, rule.department_id)
+        dept = catalog.department(rule.department_id)
         if dept is None or not dept.active:
             continue
-        assists = [db.session.get(Department, i) for i in rule.assist_ids]
+        assists = [catalog.department(i) for i in rule.assist_ids]
         keyword = hits.get(index)
         assists = [d for d in assists if d is not None and d.active]
         reason = _reason(rule, category, keyword)

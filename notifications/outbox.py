@@ -29,9 +29,8 @@ def queue(
 ) -> bool:
     """Add a message unless one with this key exists; True when added."""
     row = _row(Message(key, to_phone, body, template, now, case_id))
-    table = OutboxMessage.__table__
-    stmt = _insert(table).values(row).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    return db.session.connection().execute(stmt.returning(table.c.id)).first() is not None
+    stmt = _QUEUE_ONE[db.session.get_bind().dialect.name]
+    return db.session.connection().execute(stmt, row).first() is not None
 
 
 def queue_many(messages: list[Message]) -> None:
@@ -46,6 +45,19 @@ def queue_many(messages: list[Message]) -> None:
 def _insert(table):
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _queue_one(insert):
+    table = OutboxMessage.__table__
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(table.c.id)
+    )
+
+
+# Built once: every intake queues its receipt; the values come as parameters.
+_QUEUE_ONE = {"postgresql": _queue_one(postgresql.insert), "sqlite": _queue_one(sqlite.insert)}
 
 
 def _row(m: Message) -> dict:

@@ -215,3 +215,14 @@ def test_a_refused_extension_leaves_the_deadline(db, make_case, user, now):
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id.desc())
     ).first()
     assert last.action == "refuse_extension" and last.data["reason"].startswith("现场")
+
+
+def test_a_case_dispatched_and_accepted_in_one_transaction_is_the_departments(
+    db, make_case, user, now
+):
+    case = make_case("registered")
+    with writing(), db.session.no_autoflush:  # nothing flushed between the two actions
+        lifecycle.act(case, Action.DISPATCH, user("operator1"), now, {"department": "water"})
+        lifecycle.act(case, Action.ACCEPT, user("water1"), now)
+        db.session.commit()
+    assert case.status == Status.ACCEPTED and case.department.code == "water"
