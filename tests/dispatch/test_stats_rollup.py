@@ -46,6 +46,8 @@ def steps(draw) -> list[tuple]:
                     "dispatch",
                     "accept",
                     "reply",
+                    "approve_reply",
+                    "rework",
                     "return",
                     "transfer",
                     "extend",
@@ -77,6 +79,8 @@ def _params(action: str, case: Case, dept: str, flag: bool, cases: list[Case], a
         "dispatch": ("operator1", {"department": dept}),
         "accept": (lead, {}),
         "reply": (lead, {"text": "办好了"}),
+        "approve_reply": ("operator1", {}),
+        "rework": ("operator1", {"reason": "答复不完整"}),
         "return": (lead, {"reason": "不归我们"}),
         "transfer": (lead, {"department": dept, "reason": "转"}),
         "extend": (lead, {"until": (at + timedelta(days=9)).isoformat(), "reason": "等"}),
@@ -107,6 +111,8 @@ def _take(plan, base: datetime, find_user, cases: list[Case] | None = None) -> l
                     case = cases[which % len(cases)]
                     username, params = _params(action, case, dept, flag, cases, at)
                     lifecycle.act(case, Action(action), find_user(username), at, params)
+                    if action == "reply" and flag:  # released at once (else left to review)
+                        lifecycle.act(case, Action.APPROVE_REPLY, find_user("operator1"), at, {})
                     if action == "extend":  # and approve it at once
                         lifecycle.act(
                             case, Action.APPROVE_EXTENSION, find_user("supervisor1"), at, {}
