@@ -52,7 +52,7 @@ DEFINITIONS: list[tuple[str, str, str]] = [
         "p90_reply_hours",
         "反馈时长90分位",
         "The 90th percentile of reply − registration, in hours, read from a histogram: the "
-        "time by which 90% of the replied cases were replied, interpolated linearly inside "
+        "time by which nine in ten of the replied cases were replied, interpolated linearly inside "
         "its bucket. Bucket edges (hours): "
         + ", ".join(str(e) for e in BUCKET_EDGES)
         + ". The rank is 0.9 × the replies; in the bucket [low, high) where the running "
