@@ -66,10 +66,10 @@ def test_clock_jumps_forward_two_hours_and_back_one(db, make_case, scheduler):
     time.sleep(2.5)
     assert levels(db, first.id) == []  # warning comes at real + 30 min
     scheduler("+2h\n")
-    assert wait_until(lambda: levels(db, first.id) == [1, 2], 15)  # a loaded machine: slow start
+    assert wait_until(lambda: levels(db, first.id) == [1, 2], 30)  # a loaded machine: slow start
     scheduler("+1h\n")
     second = make_case(category="gas.leak", at=real - timedelta(minutes=31))  # warning now
-    assert wait_until(lambda: levels(db, second.id) == [1], 15)
+    assert wait_until(lambda: levels(db, second.id) == [1], 30)
     time.sleep(2)
     assert levels(db, first.id) == [1, 2] and levels(db, second.id) == [1]
     db.session.rollback()
