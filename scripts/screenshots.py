@@ -98,8 +98,6 @@ def seed_history(count: int = 900) -> None:
 def _handle(case, at, now, rng, users, lifecycle, action) -> None:
     from datetime import timedelta
 
-    from app.extensions import db
-
     if case.department is None:
         return
     handler = users[case.department.code + "1"]
@@ -111,7 +109,6 @@ def _handle(case, at, now, rng, users, lifecycle, action) -> None:
         step += timedelta(hours=2)
         dispatch = {"department": case.category.default_department.code}
         lifecycle.act(case, action.DISPATCH, users["operator1"], step, dispatch)
-        db.session.flush()  # check() reads department_id, which the dispatch set by relationship
     lifecycle.act(case, action.ACCEPT, handler, step)
     step += timedelta(hours=rng.expovariate(1 / 40))
     if step > now:
@@ -119,6 +116,7 @@ def _handle(case, at, now, rng, users, lifecycle, action) -> None:
     lifecycle.act(case, action.REPLY, handler, step, {"text": "已处理完毕。"})
     step += timedelta(hours=rng.uniform(1, 30))
     if step <= now:
+        lifecycle.act(case, action.APPROVE_REPLY, users["operator1"], step)  # 回复审核
         satisfied = rng.random() < 0.9
         lifecycle.act(case, action.CALLBACK, users["operator1"], step, {"satisfied": satisfied})
 
