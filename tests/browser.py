@@ -38,11 +38,15 @@ def chromium(width: int = 1400, height: int = 900) -> webdriver.Chrome:
 
 def log_in(driver: webdriver.Chrome, base: str, username: str) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(base + "/login")
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys("hotline-demo")
     driver.find_element(By.CSS_SELECTOR, "button.primary").click()
+    # Wait for the answer (and its session cookie) before the caller navigates on: a get()
+    # issued while the POST is in flight lands on the login page.
+    WebDriverWait(driver, 15).until(lambda d: "/login" not in d.current_url)
 
 
 def screenshot(driver: webdriver.Chrome, name: str) -> Path:
