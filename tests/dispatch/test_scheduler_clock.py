@@ -50,12 +50,17 @@ def scheduler(app, tmp_path):
         "FAKETIME_NO_CACHE": "1",
         "FAKETIME_DONT_FAKE_MONOTONIC": "1",
     }
-    process = subprocess.Popen(
-        [HOTLINE, "scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    yield offset_file.write_text
-    process.terminate()
-    process.communicate(timeout=10)
+    # Its log goes to a file: a pipe nobody reads fills up (APScheduler logs every run) and
+    # then blocks the scheduler in the middle of the test.
+    log = tmp_path / "scheduler.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [HOTLINE, "scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=sink
+        )
+        yield offset_file.write_text
+        process.terminate()
+        process.wait(timeout=10)
+    print(log.read_text(errors="replace")[-4000:])  # shown by pytest when the test fails
 
 
 def test_clock_jumps_forward_two_hours_and_back_one(db, make_case, scheduler):
