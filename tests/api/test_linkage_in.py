@@ -31,19 +31,6 @@ TRANSFER = {
 }
 
 
-@pytest.fixture
-def login(app, db):
-    """A client logged in through the login form (as tests/web's fixture)."""
-
-    def log_in(username: str):
-        client = app.test_client()
-        answer = client.post("/login", data={"username": username, "password": "hotline-demo"})
-        assert answer.status_code == 302, answer.text
-        return client
-
-    return log_in
-
-
 def post(client, headers, **changes):
     return client.post("/api/v1/cases", json={**TRANSFER, **changes}, headers=headers)
 

@@ -179,17 +179,6 @@ def test_a_reopened_transfer_is_the_hotlines_again(db, client, auth_header, make
     assert [e["action"] for e in events["events"]][-2:] == ["transfer_out", "reopen"]
 
 
-@pytest.fixture
-def login(app, db):
-    def log_in(username: str):
-        client = app.test_client()
-        answer = client.post("/login", data={"username": username, "password": "hotline-demo"})
-        assert answer.status_code == 302, answer.text
-        return client
-
-    return log_in
-
-
 def test_the_case_page_offers_the_form_to_who_may_and_shows_the_result(make_case, login):
     case = make_case("accepted")
     assert "action-transfer_out" not in login("water1").get(f"/cases/{case.number}").text
