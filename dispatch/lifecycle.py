@@ -155,8 +155,22 @@ def record(
     data: dict | None = None,
 ) -> CaseEvent:
     """Append one history event for `case`."""
-    event = CaseEvent(
-        case=case,  # a new case gets its id when both are flushed
+    event = new_event(case, action, actor, from_status, now, data)
+    db.session.add(event)
+    return event
+
+
+def new_event(
+    case: Case,
+    action: Action,
+    actor: User | None,
+    from_status: str | None,
+    now: datetime,
+    data: dict | None = None,
+) -> CaseEvent:
+    """One history event for `case`, to its current status, not yet added to the session."""
+    return CaseEvent(
+        case=case,  # a new case gets its id when both are written
         actor_id=actor.id if actor else None,
         action=action,
         from_status=from_status,
@@ -164,8 +178,6 @@ def record(
         data=data or {},
         created_at=now,
     )
-    db.session.add(event)
-    return event
 
 
 def announce(case: Case, *, now: datetime, created: bool = False) -> None:
@@ -190,10 +202,11 @@ def departments_of(case: Case) -> list[Department]:
     return lead + case.assist_departments
 
 
-def route(case: Case, decision, now: datetime) -> None:
-    """Dispatch a newly registered case as routing decided (no actor: the system)."""
+def route(case: Case, decision, now: datetime) -> CaseEvent:
+    """Dispatch a newly registered case as routing decided (no actor: the system); the
+    dispatch event is returned for the registration to write with the case."""
     _to_department(case, decision.department, decision.assists, now)
-    record(
+    return new_event(
         case,
         Action.DISPATCH,
         None,

@@ -125,6 +125,14 @@ def _row(grain: tuple, counters: tuple, bucket: int, bucket_n: int) -> dict:
     return row
 
 
+def append_for_new(connection, row: dict) -> None:
+    """Append the deltas of a case whose row was inserted directly (not through a flush,
+    which the listener below watches): `row` holds its columns."""
+    rows = delta_rows(None, contribution(row))
+    if rows:
+        connection.execute(_INSERT_DELTAS, rows)
+
+
 # --- catching every change: a before_flush listener on every session ---------------------
 
 
@@ -146,7 +154,10 @@ def _append_deltas(session: Session, _context, _instances) -> None:
     for case in gone:
         rows += delta_rows(_old(stored, case), None)
     if rows:
-        session.connection().execute(StatsDelta.__table__.insert(), rows)
+        session.connection().execute(_INSERT_DELTAS, rows)
+
+
+_INSERT_DELTAS = StatsDelta.__table__.insert()
 
 
 def _touched(case: Case) -> bool:
