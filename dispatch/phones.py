@@ -35,9 +35,12 @@ def normalize(text: str, region: str = "CN") -> str:
         raise InvalidPhone(str(exc)) from exc
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone("not a valid phone number")
-    if phonenumbers.number_type(number) not in ACCEPTED_TYPES:
+    kind = phonenumbers.number_type(number)
+    if kind not in ACCEPTED_TYPES:
         raise InvalidPhone("not a number that can be called back")
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    _remember_type(e164, kind)
+    return e164
 
 
 def display(e164: str, region: str = "CN") -> str:
@@ -76,11 +79,25 @@ SMS_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.F
 
 def can_receive_sms(e164: str) -> bool:
     """True for a mobile number (a fixed line cannot take a text message)."""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except NumberParseException:
-        return False
-    return phonenumbers.number_type(number) in SMS_TYPES
+    kind = _known_types.get(e164)
+    if kind is None:
+        try:
+            kind = phonenumbers.number_type(phonenumbers.parse(e164, None))
+        except NumberParseException:
+            return False
+    return kind in SMS_TYPES
+
+
+# The types of the numbers normalized lately (a registration asks again for its receipt):
+# working out a number's type is the dearest step of phonenumbers.
+_known_types: dict[str, int] = {}
+KNOWN_TYPES_MAX = 10_000
+
+
+def _remember_type(e164: str, kind: int) -> None:
+    if len(_known_types) >= KNOWN_TYPES_MAX:
+        _known_types.clear()
+    _known_types[e164] = kind
 
 
 # A phone number written into free text: 7 to 18 digits (an ID card number too, with its

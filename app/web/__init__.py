@@ -27,6 +27,8 @@ def register(app: Flask) -> None:
 
     @app.before_request
     def _who():
+        if request.blueprint == "api":  # the API authenticates on its own (app/api)
+            return
         g.user = auth.session_user()
 
     def _room_for_attachments() -> None:
