@@ -33,7 +33,7 @@ def allocate(prefix: str, day: date) -> str:
         with _own_engine(engine).connect() as connection:
             value = connection.execute(_NEXT_VALUE["postgresql"], bind).scalar_one()
     else:
-        value = db.session.execute(_NEXT_VALUE["sqlite"], bind).scalar_one()
+        value = db.session.connection().execute(_NEXT_VALUE["sqlite"], bind).scalar_one()
     return f"{prefix}{day:%Y%m%d}{value:05d}"
 
 
@@ -63,14 +63,17 @@ def dispose() -> None:
 
 
 def _next_value(insert):
+    # On the table, executed on the connection: a plain Core statement (an insert of the
+    # mapped class through the session would take the ORM's bulk insert path).
+    table = CaseNumberCounter.__table__
     return (
-        insert(CaseNumberCounter)
+        insert(table)
         .values(prefix=bindparam("prefix"), day=bindparam("day"), last_value=1)
         .on_conflict_do_update(
             index_elements=["prefix", "day"],
-            set_={"last_value": CaseNumberCounter.last_value + 1},
+            set_={"last_value": table.c.last_value + 1},
         )
-        .returning(CaseNumberCounter.last_value)
+        .returning(table.c.last_value)
     )
 
 
