@@ -125,12 +125,10 @@ def _row(grain: tuple, counters: tuple, bucket: int, bucket_n: int) -> dict:
     return row
 
 
-def append_for_new(connection, row: dict) -> None:
-    """Append the deltas of a case whose row was inserted directly (not through a flush,
-    which the listener below watches): `row` holds its columns."""
-    rows = delta_rows(None, contribution(row))
-    if rows:
-        connection.execute(_INSERT_DELTAS, rows)
+def deltas_for_new(row: dict) -> list[dict]:
+    """The delta rows of a new case written directly (not through a flush, which the
+    listener below watches), for its writer to insert with it: `row` holds its columns."""
+    return delta_rows(None, contribution(row))
 
 
 # --- catching every change: a before_flush listener on every session ---------------------

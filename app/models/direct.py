@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, inspect
+from sqlalchemy import Connection, Insert, Select, Table, bindparam, inspect, select, union_all
 from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 from sqlalchemy.orm.relationships import MANYTOONE
 
@@ -92,3 +92,49 @@ def _many_to_one(mapper: Mapper) -> tuple[tuple[str, tuple[tuple[str, str], ...]
         )
         out.append((rel.key, pairs))
     return tuple(out)
+
+
+def insert_family(
+    connection: Connection,
+    parent: Table,
+    row: dict[str, Any],
+    children: list[tuple[Table, str | None, list[dict[str, Any]]]],
+) -> int:
+    """PostgreSQL: write a parent row and the rows that go with it in one statement (a
+    data-modifying WITH) and return the parent's id. `children` holds, per table, the
+    column that refers to the parent (filled in from its RETURNING; None: no reference)
+    and the rows, of one shape per table."""
+    shape = (
+        parent.name,
+        tuple(row),
+        *((t.name, fk, len(rows), *rows[0]) for t, fk, rows in children if rows),
+    )
+    statement = _FAMILIES.get(shape)
+    if statement is None:
+        statement = _FAMILIES[shape] = _family_statement(parent, list(row), children)
+    params = {f"p_{key}": value for key, value in row.items()}
+    for i, (_table, fk, rows) in enumerate(children):
+        for j, child in enumerate(rows):
+            params.update({f"c{i}_{j}_{key}": value for key, value in child.items() if key != fk})
+    return connection.execute(statement, params).scalar_one()
+
+
+_FAMILIES: dict[tuple, Any] = {}
+
+
+def _family_statement(parent: Table, keys: list[str], children) -> Select:
+    values = {key: bindparam(f"p_{key}", type_=parent.c[key].type) for key in keys}
+    new_parent = parent.insert().values(values).returning(parent.c.id).cte(f"new_{parent.name}")
+    ctes = []
+    for i, (table, fk, rows) in enumerate(children):
+        if not rows:
+            continue
+        names = [key for key in rows[0] if key != fk]
+        selects = []
+        for j in range(len(rows)):
+            columns = [bindparam(f"c{i}_{j}_{key}", type_=table.c[key].type) for key in names]
+            selects.append(select(new_parent.c.id, *columns) if fk else select(*columns))
+        source = selects[0] if len(selects) == 1 else union_all(*selects)
+        insert = table.insert().from_select(([fk] if fk else []) + names, source)
+        ctes.append(insert.cte(f"new_{table.name}_{i}"))
+    return select(new_parent.c.id).add_cte(*ctes)
