@@ -1,0 +1,110 @@
+"""Registration writes its rows directly (app/models/direct.py), not through the unit of
+work: what it stores must be exactly what the object says, the object must behave as a
+loaded persistent case afterwards, and nothing may be written twice or left out."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, func, select
+
+from app.models import Action, Case, CaseAssist, CaseEvent, StatsDelta, Status
+from app.models.direct import row_of
+from app.sqlite import writing
+from dispatch import intake, routing_rules
+
+BODY = {
+    "channel": "phone",
+    "caller_phone": "13812341234",
+    "caller_name": "张三",
+    "category": "water.outage",
+    "description": "幸福小区3号楼停水一天了",
+    "address": "幸福路18号",
+    "district": "东城区",
+}
+
+
+def statements_during(db, work) -> list[str]:
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        work()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return seen
+
+
+def test_the_stored_row_is_the_registered_object(db, user, now):
+    with writing():
+        case = intake.register_case(BODY, user("operator1"), now)
+        columns = {c.key: getattr(case, c.key) for c in Case.__table__.columns}
+        # Persistent, clean, every column loaded: reading it again costs no statement.
+        assert case in db.session and case not in db.session.dirty
+        assert statements_during(db, lambda: [getattr(case, k) for k in columns]) == []
+        db.session.commit()
+
+    db.session.expire_all()
+    stored = db.session.execute(select(Case.__table__).where(Case.id == case.id)).mappings().one()
+    assert dict(stored) == columns
+    assert stored["status"] == Status.DISPATCHED and stored["department_id"] is not None
+    assert stored["number"].startswith("R") and stored["created_at"] == now
+
+
+def test_the_history_and_the_delta_are_written_once(db, user, now):
+    with writing():
+        case = intake.register_case(BODY, user("operator1"), now)
+        db.session.commit()
+    events = db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+    ).all()
+    assert [(e.action, e.from_status, e.to_status) for e in events] == [
+        (Action.REGISTER, None, Status.REGISTERED),
+        (Action.DISPATCH, Status.REGISTERED, Status.DISPATCHED),
+    ]
+    assert events[0].actor.username == "operator1" and events[0].data["channel"] == "phone"
+    assert events[1].data["department"] == case.department.code
+    assert db.session.scalar(select(func.sum(StatsDelta.received))) == 1
+
+
+def test_a_failed_registration_leaves_no_row(db, user, now):
+    before = db.session.scalar(select(func.count(Case.id)))
+    with writing(), pytest.raises(Exception):  # noqa: B017 — any refusal
+        intake.register_case({**BODY, "category": "nope"}, user("operator1"), now)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Case.id))) == before
+    assert db.session.scalar(select(func.count(StatsDelta.id))) == 0
+
+
+def test_assisting_departments_follow_at_the_commit(db, user, now):
+    db.session.commit()
+    with writing():
+        rule = {"name": "漏水交供水", "department": "water", "keywords": "漏水"}
+        routing_rules.save_rule({**rule, "assist": ["housing"]}, None, now)
+        db.session.commit()
+    with writing():
+        body = {**BODY, "category": "consult", "description": "楼上漏水到我家"}
+        case = intake.register_case(body, user("operator1"), now)
+        db.session.commit()
+    assists = db.session.scalars(select(CaseAssist).where(CaseAssist.case_id == case.id)).all()
+    assert [a.department.code for a in assists] == ["housing"]
+    assert case.department.code == "water"
+
+
+def test_a_computed_default_must_be_set(db):
+    with pytest.raises(ValueError, match="CaseEvent.created_at must be set"):
+        row_of(CaseEvent(case_id=1, action="register", to_status="registered", data={}))
+
+
+def test_a_scalar_default_is_filled_in_and_kept_on_the_object(db, now):
+    event_row = row_of(
+        CaseEvent(case_id=1, action="register", to_status="registered", data={}, created_at=now)
+    )
+    assert event_row["actor_id"] is None and event_row["from_status"] is None
+    case = Case(number="X", channel="phone", created_at=now, category_id=1)
+    row = row_of(case)
+    assert row["status"] == Status.REGISTERED and case.status == Status.REGISTERED
+    assert row["caller_name"] == "" and case.escalation_level == 0 and row["due_at"] is None
