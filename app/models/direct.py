@@ -11,10 +11,12 @@ no SELECT to read it back).
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Select, Table, bindparam, inspect, select, union_all
+from sqlalchemy import Connection, Insert, Table, TextClause, inspect, text
 from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 from sqlalchemy.orm.relationships import MANYTOONE
 
@@ -103,38 +105,59 @@ def insert_family(
     """PostgreSQL: write a parent row and the rows that go with it in one statement (a
     data-modifying WITH) and return the parent's id. `children` holds, per table, the
     column that refers to the parent (filled in from its RETURNING; None: no reference)
-    and the rows, of one shape per table."""
-    shape = (
-        parent.name,
-        tuple(row),
-        *((t.name, fk, len(rows), *rows[0]) for t, fk, rows in children if rows),
-    )
-    statement = _FAMILIES.get(shape)
+    and its rows, all of one shape (any number, none included).
+
+    Each table's rows travel as one JSON parameter that PostgreSQL turns into rows of the
+    table's type (json_populate_recordset): a short statement with three or four
+    parameters, which the driver and the server cache, instead of one per column."""
+    shapes = tuple((table.name, fk, *(rows[0] if rows else ())) for table, fk, rows in children)
+    key = (parent.name, *row, *shapes)
+    statement = _FAMILIES.get(key)
     if statement is None:
-        statement = _FAMILIES[shape] = _family_statement(parent, list(row), children)
-    params = {f"p_{key}": value for key, value in row.items()}
+        statement = _FAMILIES[key] = _family_statement(parent, list(row), children)
+    params = {"parent": _json([row])}
     for i, (_table, fk, rows) in enumerate(children):
-        for j, child in enumerate(rows):
-            params.update({f"c{i}_{j}_{key}": value for key, value in child.items() if key != fk})
+        params[f"child{i}"] = _json(rows, leave_out=fk)
     return connection.execute(statement, params).scalar_one()
 
 
-_FAMILIES: dict[tuple, Any] = {}
+_FAMILIES: dict[tuple, TextClause] = {}
 
 
-def _family_statement(parent: Table, keys: list[str], children) -> Select:
-    values = {key: bindparam(f"p_{key}", type_=parent.c[key].type) for key in keys}
-    new_parent = parent.insert().values(values).returning(parent.c.id).cte(f"new_{parent.name}")
-    ctes = []
+def _family_statement(parent: Table, keys: list[str], children) -> TextClause:
+    def rows_of(table: Table, param: str) -> str:
+        return f"json_populate_recordset(NULL::{table.name}, CAST(:{param} AS json)) AS r"
+
+    columns = ", ".join(keys)
+    picked = ", ".join(f"r.{key}" for key in keys)
+    parts = [
+        f"new_parent AS (INSERT INTO {parent.name} ({columns}) SELECT {picked}"
+        f" FROM {rows_of(parent, 'parent')} RETURNING id)"
+    ]
     for i, (table, fk, rows) in enumerate(children):
-        if not rows:
+        names = [name for name in (rows[0] if rows else ()) if name != fk]
+        if not names:
             continue
-        names = [key for key in rows[0] if key != fk]
-        selects = []
-        for j in range(len(rows)):
-            columns = [bindparam(f"c{i}_{j}_{key}", type_=table.c[key].type) for key in names]
-            selects.append(select(new_parent.c.id, *columns) if fk else select(*columns))
-        source = selects[0] if len(selects) == 1 else union_all(*selects)
-        insert = table.insert().from_select(([fk] if fk else []) + names, source)
-        ctes.append(insert.cte(f"new_{table.name}_{i}"))
-    return select(new_parent.c.id).add_cte(*ctes)
+        target = ", ".join(([fk] if fk else []) + names)
+        source = ", ".join((["new_parent.id"] if fk else []) + [f"r.{name}" for name in names])
+        frm = f"new_parent, {rows_of(table, f'child{i}')}" if fk else rows_of(table, f"child{i}")
+        parts.append(
+            f"child{i} AS (INSERT INTO {table.name} ({target}) SELECT {source} FROM {frm})"
+        )
+    return text(f"WITH {', '.join(parts)} SELECT id FROM new_parent")
+
+
+def _json(rows: list[dict[str, Any]], leave_out: str | None = None) -> str:
+    if leave_out is not None:
+        rows = [{k: v for k, v in row.items() if k != leave_out} for row in rows]
+    return json.dumps(rows, ensure_ascii=False, default=_json_value)
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; times are timezone-aware UTC inside")
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
