@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,18 @@ from notifications.gateway import SmsGateway
 log = logging.getLogger(__name__)
 OUTBOX_BATCH = 100
 CLAIM_LEAD = 1.0  # seconds before its last booked slot that a worker claims again
+
+
+def _pause(seconds: float, longest: float) -> None:
+    """Wait `seconds`, at least none and at most `longest`, on the monotonic clock.
+
+    A wait until a wall-clock slot is a difference of two wall-clock readings: a step of
+    the clock makes it negative (time.sleep raises ValueError) or an hour long. And not
+    time.sleep itself: since Python 3.11 it sleeps until an absolute monotonic deadline
+    (clock_nanosleep with TIMER_ABSTIME), which libfaketime with FAKETIME_DONT_FAKE_MONOTONIC
+    (the scheduler's clock tests) turns into EINVAL; a timed Event.wait is unaffected.
+    """
+    threading.Event().wait(min(max(seconds, 0.0), longest))
 
 
 def _begun_at(now: datetime | None) -> datetime:
@@ -113,7 +126,7 @@ def send_outbox(gateway: SmsGateway, now: datetime | None = None, budget: float 
             if last_slot is not None:
                 ahead = (last_slot - datetime.now(UTC)).total_seconds() - CLAIM_LEAD
                 if ahead > 0:
-                    time.sleep(min(ahead, 0.5))
+                    _pause(ahead, 0.5)
                     continue
             cancelled = tally.cancelled
             with writing():
@@ -143,8 +156,7 @@ def _send_one(app, message: Claimed, gateway: SmsGateway, now, callback) -> Roun
     with app.app_context():
         try:
             wait = (message.slot - datetime.now(UTC)).total_seconds()
-            if wait > 0:
-                time.sleep(min(wait, delivery.LONGEST_WAIT.total_seconds()))
+            _pause(wait, delivery.LONGEST_WAIT.total_seconds())
             ours = delivery.still_ours(message)
             db.session.rollback()  # end the read before the network call
             if not ours:

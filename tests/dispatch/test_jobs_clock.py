@@ -1,8 +1,11 @@
 """The scheduler jobs and the wall clock: a batch reads the time once its transaction has
-begun, not before waiting for the write turn."""
+begun (not before waiting for the write turn), and waits for a slot are clamped."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -15,6 +18,7 @@ from app.models import CaseEscalation
 from app.sqlite import writing
 from dispatch import intake, jobs
 from tests import dbserver
+from tests.dispatch.test_scheduler_clock import LIBFAKETIME
 from tests.factories import DEFAULT_CASE
 
 
@@ -83,3 +87,30 @@ def test_a_case_registered_after_the_clock_stepped_back_is_swept_by_the_new_time
     db.session.rollback()
     query = select(CaseEscalation.level).where(CaseEscalation.case_id == case.id)
     assert list(_db.session.scalars(query)) == [1]
+
+
+def test_a_pause_is_clamped_to_none_and_to_the_longest():
+    start = time.monotonic()
+    jobs._pause(-3600.0, 5.0)  # a slot an hour behind: the clock stepped forward
+    jobs._pause(3600.0, 0.2)  # an hour ahead: the clock stepped back
+    elapsed = time.monotonic() - start
+    assert 0.19 <= elapsed < 2.0
+
+
+def test_a_pause_works_under_libfaketime():
+    """time.sleep fails there with EINVAL (Python >= 3.11, FAKETIME_DONT_FAKE_MONOTONIC)."""
+    assert LIBFAKETIME.exists(), "libfaketime is missing: apt-get install faketime"
+    env = {
+        **os.environ,
+        "LD_PRELOAD": str(LIBFAKETIME),
+        "FAKETIME": "+1h",
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+    }
+    code = (
+        "import time\n"
+        "from dispatch.jobs import _pause\n"
+        "start = time.monotonic()\n"
+        "_pause(0.2, 1.0)\n"
+        "assert time.monotonic() - start >= 0.19\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
