@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -22,12 +23,38 @@ OUTBOX_BATCH = 100
 CLAIM_LEAD = 1.0  # seconds before its last booked slot that a worker claims again
 
 
+def _pause(seconds: float, longest: float) -> None:
+    """Wait `seconds`, at least none and at most `longest`, on the monotonic clock.
+
+    A wait until a wall-clock slot is a difference of two wall-clock readings: a step of
+    the clock makes it negative (time.sleep raises ValueError) or an hour long. And not
+    time.sleep itself: since Python 3.11 it sleeps until an absolute monotonic deadline
+    (clock_nanosleep with TIMER_ABSTIME), which libfaketime with FAKETIME_DONT_FAKE_MONOTONIC
+    (the scheduler's clock tests) turns into EINVAL; a timed Event.wait is unaffected.
+    """
+    threading.Event().wait(min(max(seconds, 0.0), longest))
+
+
+def _begun_at(now: datetime | None) -> datetime:
+    """Begin this batch's transaction, then read the clock (unless a time is given).
+
+    On SQLite the begin waits for the write turn (BEGIN IMMEDIATE), and another writer may
+    commit meanwhile. A time read before that wait can be later than the rows it then sees
+    when the wall clock stepped back during the wait: a case registered just after the step
+    would be escalated, flagged or resumed by the clock as it was before (a warning case
+    taken for overdue). Read after the begin, the time is never older than what the batch
+    sees on SQLite; on PostgreSQL only the moment until its first statement is left.
+    """
+    db.session.connection()
+    return now or utcnow()
+
+
 def escalate_due_cases(now: datetime | None = None) -> list[escalation.Escalated]:
     """Raise every case whose next escalation is due, a batch a transaction; safe to rerun."""
     done: list[escalation.Escalated] = []
     with writing():
         while True:
-            batch = escalation.sweep(now or utcnow(), current_app.config["SWEEP_BATCH"])
+            batch = escalation.sweep(_begun_at(now), current_app.config["SWEEP_BATCH"])
             db.session.commit()
             done += batch.escalated
             if not batch.claimed:
@@ -55,7 +82,7 @@ def resume_due_pauses(now: datetime | None = None) -> list[str]:
     resumed: list[str] = []
     with writing():
         while True:
-            claimed, batch = pauses.resume_due(now or utcnow(), current_app.config["SWEEP_BATCH"])
+            claimed, batch = pauses.resume_due(_begun_at(now), current_app.config["SWEEP_BATCH"])
             db.session.commit()
             resumed += batch
             if not claimed:
@@ -68,7 +95,7 @@ def flag_missed_acceptance(now: datetime | None = None) -> list[acceptance.Misse
     with writing():
         while True:
             claimed, batch = acceptance.flag_missed(
-                now or utcnow(), current_app.config["SWEEP_BATCH"]
+                _begun_at(now), current_app.config["SWEEP_BATCH"]
             )
             db.session.commit()
             flagged += batch
@@ -99,12 +126,12 @@ def send_outbox(gateway: SmsGateway, now: datetime | None = None, budget: float 
             if last_slot is not None:
                 ahead = (last_slot - datetime.now(UTC)).total_seconds() - CLAIM_LEAD
                 if ahead > 0:
-                    time.sleep(min(ahead, 0.5))
+                    _pause(ahead, 0.5)
                     continue
             cancelled = tally.cancelled
             with writing():
                 claimed = delivery.claim(
-                    now or utcnow(),
+                    _begun_at(now),  # and claim() reads its own wall clock after this
                     OUTBOX_BATCH,
                     sender=sender,
                     rate=config["SMS_RATE_PER_SECOND"],
@@ -129,15 +156,14 @@ def _send_one(app, message: Claimed, gateway: SmsGateway, now, callback) -> Roun
     with app.app_context():
         try:
             wait = (message.slot - datetime.now(UTC)).total_seconds()
-            if wait > 0:
-                time.sleep(min(wait, delivery.LONGEST_WAIT.total_seconds()))
+            _pause(wait, delivery.LONGEST_WAIT.total_seconds())
             ours = delivery.still_ours(message)
             db.session.rollback()  # end the read before the network call
             if not ours:
                 return tally
             outcome = delivery.attempt(message, gateway, callback)
             with writing():
-                delivery.settle(message, outcome, now or utcnow(), tally)
+                delivery.settle(message, outcome, _begun_at(now), tally)
                 db.session.commit()
         except Exception:  # the row stays "sending": looked up at the provider, never resent
             log.exception("recording SMS %s failed", message.id)

@@ -63,10 +63,10 @@ def scheduler(app, tmp_path):
     print(log.read_text(errors="replace")[-4000:])  # shown by pytest when the test fails
 
 
-# Known flaky in the full suite (about one run in three, passes alone): after the clock
-# steps back, the second sweep sometimes does not come within 30 s. Not yet understood;
-# run again up to twice meanwhile.
-@pytest.mark.flaky(reruns=2)
+# It was flaky (one run in three of tests/dispatch): a sweep batch read the clock at +2 h
+# before waiting for the write turn, which this test held while it stepped back and made
+# the second case; that case then got levels 1 and 2. tests/dispatch/test_jobs_clock.py
+# replays the race step by step.
 def test_clock_jumps_forward_two_hours_and_back_one(db, make_case, scheduler):
     real = datetime.now(UTC)
     # An emergency: warning at start + 90 min, overdue at + 2 h, seriously overdue at + 4 h.
