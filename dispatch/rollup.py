@@ -1,7 +1,9 @@
 """The statistics rollup, kept exact as cases change: each flush that changes a counted
 field of a case appends delta rows (the case's old contribution subtracted, its new one
 added) in the same transaction; a scheduler job folds the deltas into `stats_daily`; a read
-adds the deltas not folded yet, in the same statement, so answers stay exact.
+adds the deltas not folded yet, in the same statement, so answers stay exact. Registration
+writes its rows directly, not through a flush, and appends its case's delta itself
+(`deltas_for_new`).
 
 Insert-only deltas mean that concurrent intakes never wait on one hot rollup row.
 """

@@ -4,9 +4,10 @@ The unit of work is general: it sorts the session's objects, diffs their attribu
 emits one statement per table after bookkeeping for each object. Registering a case writes
 rows of a known shape, so it builds them itself: `row_of` reads a new object's row from
 its attributes (defaults filled in, many-to-one relationships turned into their foreign
-keys), `insert_returning_id` writes it with one INSERT ... RETURNING, and `adopt` attaches
-the object to the session as a persistent, fully loaded object (nothing left for a flush,
-no SELECT to read it back).
+keys), `insert_returning_id` writes it with one INSERT ... RETURNING (on PostgreSQL
+`insert_family` writes it with the rows that go with it in one statement), and `adopt`
+attaches the object to the session as a persistent, fully loaded object (nothing left for
+a flush, no SELECT to read it back).
 """
 
 from __future__ import annotations
