@@ -31,6 +31,11 @@ class Config:
     # No ping before every checkout (it cost a round trip per request): a connection that
     # a database restart broke fails one request with 503 and the pool then renews itself.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": False}
+    # PostgreSQL connections per process: the pool, and how many more a burst may open.
+    # Case numbers come from a second pool of the same size, so a process may hold twice
+    # (size + overflow): keep processes x that under the server's max_connections.
+    DB_POOL_SIZE = int(os.environ.get("HOTLINE_DB_POOL_SIZE", "5"))
+    DB_MAX_OVERFLOW = int(os.environ.get("HOTLINE_DB_MAX_OVERFLOW", "10"))
     REDIS_URL = os.environ.get("HOTLINE_REDIS_URL") or None
     # Empty: the address the request came to (fine without a proxy in front).
     PUBLIC_URL = os.environ.get("HOTLINE_PUBLIC_URL", "")

@@ -86,6 +86,8 @@ def _engine_options(config: dict) -> dict:
         # Fail fast when the database is down instead of hanging requests.
         connect_args.setdefault("connect_timeout", 2)
         options.setdefault("pool_timeout", 5)
+        options.setdefault("pool_size", config.get("DB_POOL_SIZE", 5))
+        options.setdefault("max_overflow", config.get("DB_MAX_OVERFLOW", 10))
     options["connect_args"] = connect_args
     return options
 

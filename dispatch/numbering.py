@@ -49,7 +49,7 @@ def _own_engine(main: Engine) -> Engine:
             main.url,
             isolation_level="AUTOCOMMIT",
             pool_size=size,
-            max_overflow=8,
+            max_overflow=current_app.config.get("DB_MAX_OVERFLOW", 10),
             pool_timeout=5,
             connect_args={"connect_timeout": 2, "options": "-c synchronous_commit=off"},
         )

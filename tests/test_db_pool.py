@@ -1,0 +1,46 @@
+"""The PostgreSQL pool's size comes from HOTLINE_DB_POOL_SIZE and HOTLINE_DB_MAX_OVERFLOW,
+and the case numbers' pool follows it (operators size both against max_connections)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app import _engine_options, create_app
+from app.extensions import db as _db
+from config import TestingConfig
+from dispatch import numbering
+
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def test_the_pool_settings_reach_a_postgresql_engine():
+    options = _engine_options(
+        {"SQLALCHEMY_DATABASE_URI": PG, "DB_POOL_SIZE": 3, "DB_MAX_OVERFLOW": 2}
+    )
+    assert options["pool_size"] == 3 and options["max_overflow"] == 2
+    assert options["pool_timeout"] == 5 and options["connect_args"]["connect_timeout"] == 2
+
+
+def test_sqlite_takes_no_pool_settings():
+    options = _engine_options({"SQLALCHEMY_DATABASE_URI": "sqlite:////tmp/x.db", "DB_POOL_SIZE": 3})
+    assert "pool_size" not in options and "max_overflow" not in options
+
+
+def test_the_numbering_pool_has_the_main_pool_size(db, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL runs only: SQLite numbers in the intake's own transaction")
+    app = create_app(
+        TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, DB_POOL_SIZE=3, DB_MAX_OVERFLOW=2
+    )
+    with app.app_context():
+        try:
+            assert _db.engine.pool.size() == 3
+            numbering.allocate("T", date(2026, 12, 1))  # the db fixture clears it
+            own = next(iter(app.extensions["hotline_numbering"].values()))
+            assert own.pool.size() == 3 and own.pool._max_overflow == 2
+        finally:
+            _db.session.rollback()
+            _db.engine.dispose()
+            numbering.dispose()
