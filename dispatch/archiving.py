@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Action, Case, Status, User
-from dispatch import cases, lifecycle, settings
+from dispatch import cases, lifecycle, settings, transitions
 from dispatch.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 
 BATCH = 200  # cases archived per transaction
@@ -125,5 +125,5 @@ def _archive_each(numbers: list[str], actor: User, now: datetime) -> Outcome:
 
 
 def _check_role(actor: User) -> None:
-    if actor.role not in lifecycle.TRANSITIONS[Action.ARCHIVE].roles:
+    if actor.role not in transitions.TRANSITIONS[Action.ARCHIVE].roles:
         raise NotAllowed(f"role {actor.role} may not archive cases")

@@ -1,4 +1,5 @@
-"""The case lifecycle: the transition table and the actions; the only writer of Case.status.
+"""The case lifecycle: the actions (who may take them: dispatch/transitions.py); the only
+writer of Case.status.
 
 Every action checks the actor's role and the case's state, changes the case, and writes
 one history event in the caller's transaction; the caller commits once.
@@ -7,7 +8,6 @@ one history event in the caller's transaction; the caller commits once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -26,124 +26,15 @@ from dispatch import (
     settings,
     supervision,
 )
-from dispatch.errors import InvalidTransition, NotAllowed, ValidationFailed
+from dispatch.errors import InvalidTransition, ValidationFailed
 from dispatch.fields import FieldErrors, aware_datetime, boolean, text
+from dispatch.transitions import TRANSITIONS, check, lead_id
 from notifications import citizen, events
 
 S, R = Status, Role
-OPEN = frozenset({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.REPLIED})
-
-
-@dataclass(frozen=True)
-class Rule:
-    """Who may take an action, from which states; `lead_only`: a handler of the lead dept;
-    `reply`: from status replied, only while the reply is waiting for review (review.PENDING)
-    or once it was released to the caller (review.RELEASED)."""
-
-    sources: frozenset[Status]
-    roles: frozenset[Role]
-    lead_only: bool = False
-    reply: str | None = None
-
-
-def _rule(sources, roles, lead_only=False, reply=None) -> Rule:
-    return Rule(frozenset(sources), frozenset(roles), lead_only, reply)
-
-
-PENDING, RELEASED = review.PENDING, review.RELEASED
-
-
-TRANSITIONS: dict[Action, Rule] = {
-    Action.DISPATCH: _rule({S.REGISTERED}, {R.OPERATOR, R.SUPERVISOR}),
-    Action.ACCEPT: _rule({S.DISPATCHED}, {R.HANDLER}, lead_only=True),
-    Action.REPLY: _rule({S.ACCEPTED}, {R.HANDLER}, lead_only=True),
-    Action.RETURN: _rule({S.DISPATCHED, S.ACCEPTED}, {R.HANDLER}, lead_only=True),
-    Action.TRANSFER: _rule({S.ACCEPTED}, {R.HANDLER, R.OPERATOR, R.SUPERVISOR}, lead_only=True),
-    Action.APPROVE_REPLY: _rule({S.REPLIED}, {R.OPERATOR, R.SUPERVISOR}, reply=PENDING),
-    Action.REWORK: _rule({S.REPLIED}, {R.OPERATOR, R.SUPERVISOR}, reply=PENDING),
-    Action.CALLBACK: _rule({S.REPLIED}, {R.OPERATOR, R.SUPERVISOR}, reply=RELEASED),
-    Action.CLOSE: _rule({S.REPLIED}, {R.OPERATOR, R.SUPERVISOR}, reply=RELEASED),
-    Action.REOPEN: _rule({S.REPLIED, S.CLOSED}, {R.SUPERVISOR}, reply=RELEASED),
-    Action.ARCHIVE: _rule({S.CLOSED}, {R.OPERATOR, R.SUPERVISOR}),
-    Action.SUPERVISE: _rule(OPEN, {R.SUPERVISOR}),
-    Action.EXTEND: _rule({S.DISPATCHED, S.ACCEPTED}, {R.HANDLER}, lead_only=True),
-    Action.APPROVE_EXTENSION: _rule({S.DISPATCHED, S.ACCEPTED}, {R.SUPERVISOR}),
-    Action.REFUSE_EXTENSION: _rule({S.DISPATCHED, S.ACCEPTED}, {R.SUPERVISOR}),
-    Action.MARK_DUPLICATE: _rule({S.REGISTERED, S.DISPATCHED}, {R.OPERATOR, R.SUPERVISOR}),
-    Action.ANSWER_ON_CALL: _rule({S.REGISTERED, S.DISPATCHED}, {R.OPERATOR}),
-    Action.ANSWER_NOTICE: _rule(OPEN, {R.HANDLER}, lead_only=True),
-    Action.ASSIST_OPINION: _rule({S.DISPATCHED, S.ACCEPTED}, {R.HANDLER}),
-    Action.PAUSE: _rule({S.ACCEPTED}, {R.HANDLER}, lead_only=True),
-    Action.RESUME: _rule({S.ACCEPTED}, {R.HANDLER}, lead_only=True),
-    # 转出: not this hotline's matter; passed on before any reply (a replied case is
-    # settled here by its callback).
-    Action.TRANSFER_OUT: _rule(
-        {S.REGISTERED, S.DISPATCHED, S.ACCEPTED}, {R.OPERATOR, R.SUPERVISOR}
-    ),
-}
 
 # Actions after which a paused case's clock runs again (it leaves the department's hands).
 CLOCK_MOVES = frozenset({Action.REPLY, Action.RETURN, Action.TRANSFER, Action.TRANSFER_OUT})
-
-STATUS_NAMES = {
-    S.REGISTERED: "registered",
-    S.DISPATCHED: "dispatched",
-    S.ACCEPTED: "accepted",
-    S.REPLIED: "replied",
-    S.CLOSED: "closed",
-    S.ARCHIVED: "archived",
-}
-
-
-def may(case: Case, action: Action, actor: User) -> bool:
-    """True when `actor` may take `action` on `case` now (for showing buttons)."""
-    try:
-        check(case, action, actor)
-    except (InvalidTransition, NotAllowed):
-        return False
-    return True
-
-
-def allowed_actions(case: Case, actor: User) -> list[Action]:
-    return [action for action in TRANSITIONS if may(case, action, actor)]
-
-
-def check(case: Case, action: Action, actor: User) -> None:
-    """Raise InvalidTransition or NotAllowed unless `actor` may take `action` now."""
-    rule = TRANSITIONS[action]
-    if case.status not in rule.sources:
-        raise InvalidTransition(_state_message(case, action), status=case.status)
-    if actor.role not in rule.roles:
-        raise NotAllowed(f"role {actor.role} may not {action.value} a case")
-    if rule.lead_only and actor.role == R.HANDLER and actor.department_id != _lead_id(case):
-        raise NotAllowed(f"only the lead department may {action.value} this case")
-    if rule.reply is not None:
-        review.check(case, rule.reply)
-    if action in (Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION) and not case.extension_until:
-        raise InvalidTransition("no extension has been requested")
-    if action == Action.ANSWER_NOTICE and not supervision.open_notices_of(case):
-        raise InvalidTransition("the case has no open supervision notice")
-    if action == Action.EXTEND and case.extension_until is not None:
-        raise InvalidTransition("an extension request is already waiting for approval")
-    if action == Action.ASSIST_OPINION:
-        cohandling.check_opinion(case, actor)
-    if action == Action.PAUSE:
-        pauses.check_pause(case)
-    if action == Action.RESUME:
-        pauses.check_resume(case)
-
-
-def _lead_id(case: Case) -> int | None:
-    """The lead department's id, also right after a dispatch or transfer not yet flushed
-    (those set the relationship; the foreign key column follows at the flush)."""
-    return case.department.id if case.department is not None else None
-
-
-def _state_message(case: Case, action: Action) -> str:
-    where = f" to {case.department.name} ({case.department.code})" if case.department else ""
-    if case.status in (S.DISPATCHED, S.ACCEPTED):
-        return f"cannot {action.value}: case {case.number} is already {case.status}{where}"
-    return f"cannot {action.value}: case {case.number} is {case.status}"
 
 
 def record(
@@ -296,7 +187,7 @@ def _transfer(case, actor, now, params):
     errors = FieldErrors()
     dept = _department_field(params, "department", errors)
     reason = text(params, "reason", errors, required=True, max_length=TEXT_MAX)
-    if dept is not None and dept.id == _lead_id(case):
+    if dept is not None and dept.id == lead_id(case):
         errors.add("department", "the case is already with this department")
     errors.raise_if_any()
     previous = case.department.code
@@ -334,7 +225,7 @@ def citizen_callback(case: Case, level: str, note: str, now: datetime, via: str)
     """回访 answered by the citizen (an SMS reply to the satisfaction question): `level` is
     satisfied, basically_satisfied or not_satisfied. The case must be awaiting its callback
     (replied) and locked by the caller."""
-    if review.state(case) != RELEASED:
+    if review.state(case) != review.RELEASED:
         raise InvalidTransition(f"case {case.number} is not awaiting a callback")
     from_status = case.status
     satisfied = level != "not_satisfied"

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.extensions import db
 from app.models import Case, Channel, InboundSms, Role, SmsOptOut, Status
 from dispatch import intake, lifecycle, pauses, phones, settings
-from dispatch.lifecycle import OPEN
+from dispatch.transitions import OPEN
 from notifications import events
 
 OPT_OUT_WORDS = {"退订", "TD", "T", "取消", "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from app.api import bp
 from app.models import Channel, Priority, Status
 from dispatch.duplicates import SAME_PHONE, SAME_PLACE
-from dispatch.lifecycle import TRANSITIONS
 from dispatch.tracking import STEPS as PUBLIC_STEPS
+from dispatch.transitions import TRANSITIONS
 
 ACTIONS = [action.value for action in TRANSITIONS]
 DUPLICATE_REASONS = [SAME_PHONE, SAME_PLACE]

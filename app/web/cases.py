@@ -30,6 +30,7 @@ from dispatch import (
     lifecycle,
     phones,
     settings,
+    transitions,
 )
 from dispatch.errors import Duplicate, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 
@@ -142,7 +143,7 @@ def detail(number: str):
     return render_template(
         "cases/detail.html",
         case=case,
-        actions=lifecycle.allowed_actions(case, g.user),
+        actions=transitions.allowed_actions(case, g.user),
         departments=directory.list_departments(),
         files=attachments.of_case(case),
         suggestions=_suggestions(case),
@@ -151,7 +152,7 @@ def detail(number: str):
 
 def _suggestions(case) -> list[duplicates.Suggestion]:
     """Possible originals, for those who link duplicates, while the case may be linked."""
-    if g.user.role not in INTAKE_ROLES or not lifecycle.may(case, Action.MARK_DUPLICATE, g.user):
+    if g.user.role not in INTAKE_ROLES or not transitions.may(case, Action.MARK_DUPLICATE, g.user):
         return []
     return duplicates.for_case(case, g.user)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from app.models import Action
 from app.sqlite import writing
-from dispatch import lifecycle
+from dispatch import lifecycle, transitions
 
 
 def test_another_departments_case_is_a_404_everywhere(client, auth_header, make_case, counts):
@@ -13,7 +13,7 @@ def test_another_departments_case_is_a_404_everywhere(client, auth_header, make_
     gas = auth_header("gas1")
     assert client.get(f"/api/v1/cases/{case.number}", headers=gas).status_code == 404
     before = counts()
-    for action in lifecycle.TRANSITIONS:
+    for action in transitions.TRANSITIONS:
         answer = client.post(f"/api/v1/cases/{case.number}/{action.value}", json={}, headers=gas)
         assert answer.status_code == 404, (action, answer.json)
     assert counts() == before

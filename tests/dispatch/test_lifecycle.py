@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.models import Action, CaseEvent, Status
 from app.sqlite import writing
-from dispatch import lifecycle
+from dispatch import lifecycle, transitions
 from dispatch.errors import InvalidTransition, NotAllowed
 
 LEAD, OTHER = "water1", "gas1"
@@ -93,7 +93,7 @@ def later(now) -> str:
 
 
 def test_the_expected_table_covers_every_action():
-    assert set(ALLOWED) == {a.value for a in lifecycle.TRANSITIONS}
+    assert set(ALLOWED) == {a.value for a in transitions.TRANSITIONS}
     system = {Action.REGISTER, Action.ESCALATE, Action.FOLLOW_UP, Action.ACCEPT_OVERDUE}
     assert set(ALLOWED) == {a.value for a in Action} - system
 
