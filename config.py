@@ -48,6 +48,8 @@ class Config:
     TWILIO_BASE_URL = os.environ.get("HOTLINE_TWILIO_BASE_URL") or None
     TWILIO_TIMEOUT_SECONDS = float(os.environ.get("HOTLINE_TWILIO_TIMEOUT_SECONDS", "10"))
     SWEEP_INTERVAL_SECONDS = int(os.environ.get("HOTLINE_SWEEP_INTERVAL_SECONDS", "60"))
+    # What `hotline scheduler` logs (to stderr): INFO names every run and what it did.
+    SCHEDULER_LOG_LEVEL = os.environ.get("HOTLINE_SCHEDULER_LOG_LEVEL", "INFO").upper()
     # Operators answer calls in these local hours; outside them callers leave a message.
     OPERATOR_HOURS = os.environ.get("HOTLINE_OPERATOR_HOURS", "08:00-22:00")
     VOICEMAIL_CATEGORY = os.environ.get("HOTLINE_VOICEMAIL_CATEGORY", "consult")

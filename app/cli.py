@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import click
@@ -101,6 +102,11 @@ def scheduler_command() -> None:
     from dispatch import scheduler
 
     app = current_app._get_current_object()
+    # Its log says what each run did (escalations, texts sent) and when the clock stepped.
+    logging.basicConfig(
+        level=app.config["SCHEDULER_LOG_LEVEL"],
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     click.echo(f"scheduler: escalation sweep every {app.config['SWEEP_INTERVAL_SECONDS']} s")
     scheduler.build(app, blocking=True).start()
 

@@ -60,7 +60,7 @@ def scheduler(app, tmp_path):
         yield offset_file.write_text
         process.terminate()
         process.wait(timeout=10)
-    print(log.read_text(errors="replace")[-4000:])  # shown by pytest when the test fails
+    print(log.read_text(errors="replace")[-20000:])  # shown by pytest when the test fails
 
 
 # It was flaky (one run in three of tests/dispatch): a sweep batch read the clock at +2 h
