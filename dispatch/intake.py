@@ -87,7 +87,7 @@ def _write(case: Case, history: list[CaseEvent]) -> None:
         children = [(_EVENTS, "case_id", events), (_DELTAS, None, deltas)]
         direct.adopt(session, case, direct.insert_family(connection, _CASES, row, children))
         return
-    direct.adopt(session, case, direct.insert_returning_id(session, _INSERT_CASE, row))
+    direct.adopt(session, case, direct.insert_returning_id(connection, _INSERT_CASE, row))
     connection.execute(_EVENTS.insert(), [direct.row_of(event) for event in history])
     if deltas:
         connection.execute(_DELTAS.insert(), deltas)

@@ -49,10 +49,9 @@ def row_of(obj: Any) -> dict[str, Any]:
     return row
 
 
-def insert_returning_id(session: Session, statement: Insert, row: dict[str, Any]) -> int:
-    """Execute `statement` (an INSERT ... RETURNING id of one row) in the session's
-    transaction."""
-    return session.connection().execute(statement, row).scalar_one()
+def insert_returning_id(connection: Connection, statement: Insert, row: dict[str, Any]) -> int:
+    """Execute `statement` (an INSERT ... RETURNING id of one row) and return the id."""
+    return connection.execute(statement, row).scalar_one()
 
 
 def adopt(session: Session, obj: Any, primary_key: int) -> None:

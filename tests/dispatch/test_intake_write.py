@@ -11,16 +11,9 @@ from app.models import Action, Case, CaseAssist, CaseEvent, StatsDelta, Status
 from app.models.direct import row_of
 from app.sqlite import writing
 from dispatch import intake, routing_rules
+from tests.factories import DEFAULT_CASE
 
-BODY = {
-    "channel": "phone",
-    "caller_phone": "13812341234",
-    "caller_name": "张三",
-    "category": "water.outage",
-    "description": "幸福小区3号楼停水一天了",
-    "address": "幸福路18号",
-    "district": "东城区",
-}
+BODY = DEFAULT_CASE  # what the factories register
 
 
 def statements_during(db, work) -> list[str]:
