@@ -10,6 +10,7 @@ from app.models import (
     Case,
     CaseEvent,
     Channel,
+    OutboxMessage,
     Priority,
     Role,
     StatsDelta,
@@ -31,7 +32,7 @@ from dispatch import (
 )
 from dispatch.errors import NotAllowed, ValidationFailed
 from dispatch.fields import FieldErrors, choice, text
-from notifications import citizen
+from notifications import citizen, outbox
 
 INTAKE_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 
@@ -63,37 +64,52 @@ def register_case(
     history = [lifecycle.new_event(case, Action.REGISTER, actor, None, now, registered)]
     if decision is not None and decision.department is not None:
         history.append(lifecycle.route(case, decision, now))
-    case.number = numbering.allocate(settings.case_number_prefix(), _local_day(now))
+    case.number, case_id = numbering.allocate(settings.case_number_prefix(), _local_day(now))
     with linkage.registering(case):  # a transfer in: once per reference
-        _write(case, history)
-    if receipt:
-        citizen.after_change(case, Action.REGISTER, now)
+        _write(case, case_id, history, now, receipt)
     lifecycle.announce(case, created=True, now=now)
     return case
 
 
-def _write(case: Case, history: list[CaseEvent]) -> None:
-    """The case's row, its history and its statistics delta written directly, not through
-    the unit of work (app/models/direct.py): the most frequent write of all. PostgreSQL
-    takes them in one statement, SQLite (in-process: no round trips) in three. The case
-    joins the session as persistent; its assisting departments, if any, follow at the
-    flush."""
+def _write(
+    case: Case, case_id: int | None, history: list[CaseEvent], now: datetime, receipt: bool
+) -> None:
+    """The case's row, its history, its statistics delta and its texts (the receipt)
+    written directly, not through the unit of work (app/models/direct.py): the most
+    frequent write of all. PostgreSQL, where numbering took the case's id already, takes
+    them in one statement; SQLite (in-process: no round trips) in one insert each, the
+    texts queued once the insert gave the case its id. The case joins the session as
+    persistent; its assisting departments, if any, follow at the flush."""
     session = db.session()
     connection = session.connection()
-    row = direct.row_of(case)
-    deltas = rollup.deltas_for_new(row)
-    if connection.dialect.name == "postgresql":
-        events = [direct.row_of(event) for event in history]  # case_id: from the INSERT
-        children = [(_EVENTS, "case_id", events), (_DELTAS, None, deltas)]
+    if case_id is not None:
+        case.id = case_id
+        texts = _texts(case, now) if receipt else []
+        row = direct.row_of(case)
+        events = [direct.row_of(event) for event in history]
+        deltas = rollup.deltas_for_new(row)
+        children = [(_EVENTS, None, events), (_DELTAS, None, deltas), (_OUTBOX, None, texts)]
         direct.adopt(session, case, direct.insert_family(connection, _CASES, row, children))
         return
+    row = direct.row_of(case)
+    deltas = rollup.deltas_for_new(row)
     direct.adopt(session, case, direct.insert_returning_id(connection, _INSERT_CASE, row))
     connection.execute(_EVENTS.insert(), [direct.row_of(event) for event in history])
     if deltas:
         connection.execute(_DELTAS.insert(), deltas)
+    if receipt:
+        citizen.after_change(case, Action.REGISTER, now)
+
+
+def _texts(case: Case, now: datetime) -> list[dict]:
+    """The outbox rows that the registration of `case` (id set) sends, not yet written."""
+    with outbox.collecting() as rows:
+        citizen.after_change(case, Action.REGISTER, now)
+    return rows
 
 
 _CASES, _EVENTS, _DELTAS = Case.__table__, CaseEvent.__table__, StatsDelta.__table__
+_OUTBOX = OutboxMessage.__table__
 _INSERT_CASE = _CASES.insert().returning(_CASES.c.id)
 
 

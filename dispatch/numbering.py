@@ -14,8 +14,11 @@ from app.extensions import db
 from app.models import CaseNumberCounter
 
 
-def allocate(prefix: str, day: date) -> str:
-    """Take the next number of the day (an atomic upsert of the day's counter row).
+def allocate(prefix: str, day: date) -> tuple[str, int | None]:
+    """Take the next number of the day (an atomic upsert of the day's counter row), and on
+    PostgreSQL the new case's id as well, from the cases' id sequence in the same statement
+    (None on SQLite: the case's insert assigns it), so that the case and what refers to it
+    can be written together.
 
     On PostgreSQL the upsert runs on its own, in autocommit, so concurrent intakes hold
     the day's counter row for that one statement, not for their whole transaction; an
@@ -30,12 +33,13 @@ def allocate(prefix: str, day: date) -> str:
     On SQLite writers take turns anyway; the counter is bumped in the caller's transaction.
     """
     engine = db.session.get_bind()
+    case_id = None
     if engine.dialect.name == "postgresql":
-        value = _next_on_own_pool(_own_engine(engine), prefix, day)
+        value, case_id = _next_on_own_pool(_own_engine(engine), prefix, day)
     else:
         bind = {"prefix": prefix, "day": day}
         value = db.session.connection().execute(_NEXT_VALUE_SQLITE, bind).scalar_one()
-    return f"{prefix}{day:%Y%m%d}{value:05d}"
+    return f"{prefix}{day:%Y%m%d}{value:05d}", case_id
 
 
 # One autocommit statement, sent through the driver: every intake runs it, and
@@ -45,11 +49,11 @@ _NEXT_VALUE_PG = (
     "INSERT INTO case_number_counters (prefix, day, last_value) VALUES (%s, %s, 1)"
     " ON CONFLICT (prefix, day)"
     " DO UPDATE SET last_value = case_number_counters.last_value + 1"
-    " RETURNING last_value"
+    " RETURNING last_value, nextval('cases_id_seq')"  # the SERIAL id's sequence
 )
 
 
-def _next_on_own_pool(engine: Engine, prefix: str, day: date) -> int:
+def _next_on_own_pool(engine: Engine, prefix: str, day: date) -> tuple[int, int]:
     """The upsert on a connection of the numbering pool; a driver error is raised as
     SQLAlchemy's (an outage answers 503 like any other) and a lost connection leaves the
     pool."""
@@ -57,7 +61,8 @@ def _next_on_own_pool(engine: Engine, prefix: str, day: date) -> int:
     try:
         connection = engine.raw_connection()
         cursor = connection.driver_connection.execute(_NEXT_VALUE_PG, (prefix, day))
-        return cursor.fetchone()[0]
+        value, case_id = cursor.fetchone()
+        return value, case_id
     except psycopg.Error as exc:
         driver = connection.dbapi_connection if connection is not None else None
         gone = engine.dialect.is_disconnect(exc, driver, None)

@@ -3,6 +3,9 @@ separate worker's job), at most once per idempotency key."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,8 +32,28 @@ def queue(
 ) -> bool:
     """Add a message unless one with this key exists; True when added."""
     row = _row(Message(key, to_phone, body, template, now, case_id))
+    collected = _collected.get()
+    if collected is not None:
+        collected.append(row)
+        return True
     stmt = _QUEUE_ONE[db.session.get_bind().dialect.name]
     return db.session.connection().execute(stmt, row).first() is not None
+
+
+_collected: ContextVar[list[dict] | None] = ContextVar("hotline_outbox_collected", default=None)
+
+
+@contextmanager
+def collecting() -> Iterator[list[dict]]:
+    """Within it, queue() gathers the rows in the list given instead of writing them, for the
+    caller to write in a statement of its own (a new case's messages go in with the case).
+    Their keys must be new: they hold the new case's id."""
+    rows: list[dict] = []
+    token = _collected.set(rows)
+    try:
+        yield rows
+    finally:
+        _collected.reset(token)
 
 
 def queue_many(messages: list[Message]) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, func, select
 
-from app.models import Action, Case, CaseAssist, CaseEvent, StatsDelta, Status
+from app.models import Action, Case, CaseAssist, CaseEvent, OutboxMessage, StatsDelta, Status
 from app.models.direct import row_of
 from app.sqlite import writing
 from dispatch import intake, routing_rules
@@ -101,3 +101,23 @@ def test_a_scalar_default_is_filled_in_and_kept_on_the_object(db, now):
     row = row_of(case)
     assert row["status"] == Status.REGISTERED and case.status == Status.REGISTERED
     assert row["caller_name"] == "" and case.escalation_level == 0 and row["due_at"] is None
+
+
+def test_the_receipt_is_written_once_under_the_cases_own_key(db, user, now):
+    registered: list[Case] = []
+    with writing():
+        seen = statements_during(
+            db, lambda: registered.append(intake.register_case(BODY, user("operator1"), now))
+        )
+        db.session.commit()
+    (case,) = registered
+    texts = db.session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)).all()
+    assert [(t.idempotency_key, t.to_phone) for t in texts] == [
+        (f"case:{case.id}:receipt:0", "+8613812341234")
+    ]
+    assert case.number in texts[0].body
+    inserts = [s for s in seen if s.lstrip().upper().startswith(("INSERT", "WITH"))]
+    if db.engine.dialect.name == "postgresql":
+        # numbering took the id (on its own connection): case, history, delta and receipt
+        # go in one statement
+        assert len(inserts) == 1 and "outbox_messages" in inserts[0]
