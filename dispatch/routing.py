@@ -60,6 +60,11 @@ class CompiledRule:
     has_keywords: bool
 
 
+# A description is only segmented when a key occurs in it, looked for key by key up to
+# this many keys (measured: 300 searches in a description 7 µs, segmenting it 37 µs).
+SEARCHED_KEYS_MAX = 500
+
+
 @dataclass
 class Matcher:
     """The active rules in order, indexed by the first word of each keyword."""
@@ -74,7 +79,12 @@ class Matcher:
 
     def keyword_hits(self, description: str) -> dict[int, str]:
         """Rule index -> the keyword that matched in `description`."""
-        tokens = words.cut(description)
+        # Every hit starts with a key of by_word, which is then a piece of the normalized
+        # text: without one the answer is known before the segmenting (most descriptions).
+        text = words.normalize(description)
+        if not self._any_key_in(text):
+            return {}
+        tokens = words.cut(text)
         hits: dict[int, str] = {}
         for i, token in enumerate(tokens):
             for word in self._forms(token):
@@ -84,6 +94,13 @@ class Matcher:
                     if not rest or tuple(tokens[i + 1 : i + 1 + len(rest)]) == rest:
                         hits[index] = keyword
         return hits
+
+    def _any_key_in(self, text: str) -> bool:
+        """Whether a key of by_word may occur in `text`. Looking for each costs less than
+        the segmenting up to some hundreds of keys; with more, the segmenting decides."""
+        if len(self.by_word) > SEARCHED_KEYS_MAX:
+            return True
+        return any(word in text for word in self.by_word)
 
     def _forms(self, token: str):
         """The token, and its beginnings and ends that are keywords: a compound word

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 
 from app.models import Action, CaseEvent, RoutingRule, Status
 from app.sqlite import writing
-from dispatch import cases, desks, directory, routing, routing_rules
+from dispatch import cases, desks, directory, routing, routing_rules, words
 from dispatch.errors import ValidationFailed
 
 
@@ -112,6 +112,19 @@ def test_keywords_and_phrases_in_running_text(add_rule, make_case):
     assert case.department is None  # the rule asks for an urgent case
 
 
+def test_text_is_compared_as_normalized_and_only_cut_when_a_keyword_occurs(
+    add_rule, make_case, monkeypatch
+):
+    add_rule("网络", "housing", keywords="WiFi")
+    case, data = routed(make_case, category="consult", description="小区ＷｉＦｉ坏了")
+    assert case.department.code == "housing" and data["keyword"] == "wifi"  # full width
+    cut = words.cut
+    monkeypatch.setattr(words, "cut", lambda text: pytest.fail(f"segmented {text!r}"))
+    case, _ = routed(make_case, category="consult", description="小区停水了")  # no keyword
+    assert case.department is None
+    monkeypatch.setattr(words, "cut", cut)
+
+
 def test_without_a_rule_the_category_default_takes_the_case(make_case):
     case, data = routed(make_case, category="water.outage", description="幸福小区3号楼停水一天了")
     assert case.department.code == "water"
@@ -199,3 +212,11 @@ def test_try_it_tells_the_rule_and_changes_nothing(db):
     with pytest.raises(ValidationFailed) as refused:
         routing_rules.try_route({"description": "", "category": "nope"})
     assert set(refused.value.fields) == {"description", "category"}
+
+
+@pytest.mark.parametrize("extra_keys", [0, routing.SEARCHED_KEYS_MAX])  # sought, or not
+def test_a_keyword_is_found_in_the_text_however_many_rules_there_are(extra_keys):
+    keys = {"路灯": [(0, (), "路灯")]} | {f"键{n}": [(1, (), f"键{n}")] for n in range(extra_keys)}
+    matcher = routing.Matcher(0, [], keys, [], {}, longest=6)
+    assert matcher.keyword_hits("小区路灯不亮") == {0: "路灯"}
+    assert matcher.keyword_hits("小区停水了") == {}
