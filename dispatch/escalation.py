@@ -8,6 +8,7 @@ drains in about a minute; the cost follows the cases escalated, not the cases st
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -90,11 +91,19 @@ class _Step:
     due_at: datetime
 
 
-def sweep(now: datetime, limit: int = BATCH) -> Batch:
+def sweep(
+    now: datetime, limit: int = BATCH, recheck: Callable[[], datetime] | None = None
+) -> Batch:
     """Escalate one batch of due cases; call again (after commit) until nothing is claimed.
 
     Rows are claimed with FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite's BEGIN IMMEDIATE
     serialises sweeps); the unique (case, round, level) key is the final guarantee.
+
+    `recheck` reads the wall clock again once the rows are claimed; the batch goes by that
+    reading when it is the earlier. On PostgreSQL each statement sees what was committed
+    until it began, so the claim also sees cases registered after `now` was read: when
+    the clock stepped back in between, such a case would be judged by a time it never
+    saw (a case due for its warning taken for overdue).
     """
     db.session.flush()
     connection = db.session.connection()
@@ -106,6 +115,8 @@ def sweep(now: datetime, limit: int = BATCH) -> Batch:
         .with_for_update(skip_locked=True)
     )
     claimed = [_Claimed(**row._mapping) for row in connection.execute(query)]
+    if recheck is not None:
+        now = min(now, recheck())
     steps = [step for case in claimed for step in _due_steps(case, now)]
     won = _claim_levels(steps, now)
     reached = [s for s in steps if (s.case.id, s.case.clock_round, s.level) in won]

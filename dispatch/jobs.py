@@ -43,7 +43,8 @@ def _begun_at(now: datetime | None) -> datetime:
     when the wall clock stepped back during the wait: a case registered just after the step
     would be escalated, flagged or resumed by the clock as it was before (a warning case
     taken for overdue). Read after the begin, the time is never older than what the batch
-    sees on SQLite; on PostgreSQL only the moment until its first statement is left.
+    sees on SQLite. On PostgreSQL each statement sees what was committed until it began,
+    so the escalation sweep reads the clock again after its claim (escalation.sweep).
     """
     db.session.connection()
     return now or utcnow()
@@ -54,7 +55,11 @@ def escalate_due_cases(now: datetime | None = None) -> list[escalation.Escalated
     done: list[escalation.Escalated] = []
     with writing():
         while True:
-            batch = escalation.sweep(_begun_at(now), current_app.config["SWEEP_BATCH"])
+            batch = escalation.sweep(
+                _begun_at(now),
+                current_app.config["SWEEP_BATCH"],
+                recheck=None if now else lambda: utcnow(),  # the clock, read after the claim
+            )
             db.session.commit()
             done += batch.escalated
             if not batch.claimed:

@@ -89,6 +89,41 @@ def test_a_case_registered_after_the_clock_stepped_back_is_swept_by_the_new_time
     assert list(_db.session.scalars(query)) == [1]
 
 
+@pytest.mark.skipif(not dbserver.is_postgres(), reason="on SQLite the begin takes the turn")
+def test_a_case_committed_after_the_sweep_read_the_clock_is_judged_by_a_later_reading(
+    app, db, user, now, monkeypatch
+):
+    """The PostgreSQL side of the flaky clock test: each statement sees what was committed
+    until it began, so the sweep's claim sees a case registered after the sweep read the
+    clock. When the clock stepped back in between, the case is judged by the time read
+    after the claim: only due for its warning, not overdue."""
+    registered = []
+
+    def register_after_the_step_back():
+        with app.app_context():
+            data = {**DEFAULT_CASE, "category": "gas.leak"}  # warning + 90 min, overdue + 2 h
+            case = intake.register_case(data, user("operator1"), now)
+            _db.session.commit()
+            registered.append((case.id, case.number))
+
+    def clock():
+        if not registered:  # the batch reads + 2 h 01; then the clock steps back an hour
+            registrar = threading.Thread(target=register_after_the_step_back)
+            registrar.start()
+            registrar.join(10)
+            return now + timedelta(hours=2, minutes=1)
+        return now + timedelta(hours=1, minutes=31)
+
+    db.session.commit()
+    monkeypatch.setattr(jobs, "utcnow", clock)
+    done = jobs.escalate_due_cases()
+    ((case_id, number),) = registered
+    assert [(e.number, e.level) for e in done] == [(number, 1)]
+    db.session.rollback()
+    query = select(CaseEscalation.level).where(CaseEscalation.case_id == case_id)
+    assert list(_db.session.scalars(query)) == [1]
+
+
 def test_a_pause_is_clamped_to_none_and_to_the_longest():
     start = time.monotonic()
     jobs._pause(-3600.0, 5.0)  # a slot an hour behind: the clock stepped forward
