@@ -4,6 +4,7 @@ shows on the pages until the case is accepted, returned or transferred."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,11 +21,14 @@ class Missed:
     department: str | None
 
 
-def flag_missed(now: datetime, limit: int) -> tuple[int, list[Missed]]:
+def flag_missed(
+    now: datetime, limit: int, recheck: Callable[[], datetime] | None = None
+) -> tuple[int, list[Missed]]:
     """Flag up to `limit` dispatched cases whose acceptance deadline has passed (rows claimed
     with SKIP LOCKED on PostgreSQL; the index on accept_due_at finds only those due); the
     caller commits. A case is flagged once per dispatch: its accept_due_at is cleared.
-    Returns how many rows were claimed and the cases flagged."""
+    Returns how many rows were claimed and the cases flagged. `recheck`: the clock read
+    again after the claim, which goes when earlier (as in escalation.sweep)."""
     query = (
         select(Case)
         .where(Case.accept_due_at <= now)
@@ -33,7 +37,11 @@ def flag_missed(now: datetime, limit: int) -> tuple[int, list[Missed]]:
         .with_for_update(skip_locked=True)
     )
     missed, claimed = [], db.session.scalars(query).all()
+    if recheck is not None:
+        now = min(now, recheck())
     for case in claimed:
+        if case.accept_due_at > now:
+            continue  # claimed, but not due by the later reading: the clock went back
         due, case.accept_due_at = case.accept_due_at, None
         if case.status != Status.DISPATCHED:
             continue

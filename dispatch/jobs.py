@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -44,10 +45,15 @@ def _begun_at(now: datetime | None) -> datetime:
     would be escalated, flagged or resumed by the clock as it was before (a warning case
     taken for overdue). Read after the begin, the time is never older than what the batch
     sees on SQLite. On PostgreSQL each statement sees what was committed until it began,
-    so the escalation sweep reads the clock again after its claim (escalation.sweep).
+    so the sweeps read the clock again after their claims (_recheck, escalation.sweep).
     """
     db.session.connection()
     return now or utcnow()
+
+
+def _recheck(now: datetime | None) -> Callable[[], datetime] | None:
+    """What a batch reads the clock with again after its claim (none for a given time)."""
+    return None if now else lambda: utcnow()
 
 
 def escalate_due_cases(now: datetime | None = None) -> list[escalation.Escalated]:
@@ -58,7 +64,7 @@ def escalate_due_cases(now: datetime | None = None) -> list[escalation.Escalated
             batch = escalation.sweep(
                 _begun_at(now),
                 current_app.config["SWEEP_BATCH"],
-                recheck=None if now else lambda: utcnow(),  # the clock, read after the claim
+                recheck=_recheck(now),
             )
             db.session.commit()
             done += batch.escalated
@@ -87,7 +93,9 @@ def resume_due_pauses(now: datetime | None = None) -> list[str]:
     resumed: list[str] = []
     with writing():
         while True:
-            claimed, batch = pauses.resume_due(_begun_at(now), current_app.config["SWEEP_BATCH"])
+            claimed, batch = pauses.resume_due(
+                _begun_at(now), current_app.config["SWEEP_BATCH"], recheck=_recheck(now)
+            )
             db.session.commit()
             resumed += batch
             if not claimed:
@@ -100,7 +108,7 @@ def flag_missed_acceptance(now: datetime | None = None) -> list[acceptance.Misse
     with writing():
         while True:
             claimed, batch = acceptance.flag_missed(
-                _begun_at(now), current_app.config["SWEEP_BATCH"]
+                _begun_at(now), current_app.config["SWEEP_BATCH"], recheck=_recheck(now)
             )
             db.session.commit()
             flagged += batch

@@ -5,6 +5,7 @@ the expected date; a case may be paused only so often in one deadline round."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -108,8 +109,12 @@ def end_if_paused(case: Case, now: datetime, by: str) -> None:
     lifecycle.record(case, Action.RESUME, None, case.status, now, data)
 
 
-def resume_due(now: datetime, limit_: int) -> tuple[int, list[str]]:
-    """End the pauses whose expected date has come (the sweep); the caller commits."""
+def resume_due(
+    now: datetime, limit_: int, recheck: Callable[[], datetime] | None = None
+) -> tuple[int, list[str]]:
+    """End the pauses whose expected date has come (the sweep); the caller commits.
+    `recheck`: the clock read again after the claim, which goes when earlier (as in
+    escalation.sweep)."""
     from dispatch import lifecycle
 
     query = (
@@ -120,8 +125,12 @@ def resume_due(now: datetime, limit_: int) -> tuple[int, list[str]]:
         .with_for_update(skip_locked=True)
     )
     claimed = db.session.scalars(query).all()
+    if recheck is not None:
+        now = min(now, recheck())
     resumed = []
     for case in claimed:
+        if case.pause_until > now:
+            continue  # claimed, but not due by the later reading: the clock went back
         if case.paused_at is None:
             case.pause_until = None
             continue

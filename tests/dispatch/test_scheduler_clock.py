@@ -63,13 +63,13 @@ def scheduler(app, tmp_path):
     print(log.read_text(errors="replace")[-20000:])  # shown by pytest when the test fails
 
 
-# It was flaky (one run in three of tests/dispatch): a sweep batch read the clock at +2 h
-# before waiting for the write turn, which this test held while it stepped back and made
-# the second case; that case then got levels 1 and 2. tests/dispatch/test_jobs_clock.py
-# replays the race step by step. On PostgreSQL it still failed once in a fresh CI run
-# (2026-12-01: the second case not escalated within 30 s while a sweep instance stayed
-# running across the step back; the levels it had are in the message now). Not understood
-# yet: it runs again up to twice meanwhile.
+# It was flaky, for two reasons, both product bugs and both fixed. On SQLite a sweep batch
+# read the clock at +2 h before waiting for the write turn, which this test held while it
+# stepped back and made the second case (tests/dispatch/test_jobs_clock.py replays it). On
+# PostgreSQL the sweep's claim, a statement of its own, saw the second case committed after
+# the batch read the clock at +2 h (the sweep was slow on a loaded machine): it got levels
+# 1 and 2; the sweep now reads the clock again after its claim (replayed there too). The
+# rerun stays until a few CI runs have passed without it being needed.
 @pytest.mark.flaky(reruns=2)
 def test_clock_jumps_forward_two_hours_and_back_one(db, make_case, scheduler):
     real = datetime.now(UTC)

@@ -4,14 +4,14 @@ and on the pages, and accepting or a new dispatch clears it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from app.models import Action, CaseEvent, utcnow
 from app.sqlite import writing
-from dispatch import jobs, lifecycle, policies
+from dispatch import acceptance, jobs, lifecycle, policies
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -87,3 +87,20 @@ def test_the_flag_shows_on_the_case_page_and_list(db, login, make_case):
     client = login("operator1")
     assert "超时未签收" in client.get(f"/cases/{case.number}").text
     assert "超时未签收" in client.get("/cases/").text
+
+
+def test_a_case_not_due_by_the_clock_read_after_the_claim_is_left_alone(db, make_case):
+    """The clock stepped back between the batch's first reading and its claim."""
+    case = make_case(at=local(2026, 11, 23, 9, 0))
+    due = case.accept_due_at
+    db.session.commit()
+    with writing():
+        earlier = due - timedelta(minutes=1)
+        claimed, missed = acceptance.flag_missed(
+            due + timedelta(minutes=1), 10, recheck=lambda: earlier
+        )
+        db.session.commit()
+    assert (claimed, missed) == (1, [])
+    db.session.refresh(case)
+    assert case.accept_due_at == due and not case.accept_overdue
+    assert [m.number for m in jobs.flag_missed_acceptance(due)] == [case.number]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.models import Action, CaseEvent, CasePause
 from app.sqlite import writing
-from dispatch import jobs, lifecycle
+from dispatch import jobs, lifecycle, pauses
 from dispatch.errors import InvalidTransition, ValidationFailed
 from notifications import inbound
 
@@ -151,3 +151,18 @@ def test_through_the_api(client, auth_header, accepted, db):
     assert client.post(url + "/resume", json={}, headers=water).status_code == 200
     gas = client.post(url + "/pause", json=body, headers=auth_header("gas1"))
     assert gas.status_code == 404
+
+
+def test_a_pause_not_due_by_the_clock_read_after_the_claim_goes_on(db, user, accepted):
+    """The clock stepped back between the batch's first reading and its claim."""
+    until = local(2026, 9, 29, 17, 0)
+    pause(db, user, accepted, local(2026, 9, 29, 9, 0), until)
+    with writing():
+        earlier = until - timedelta(minutes=1)
+        claimed, resumed = pauses.resume_due(
+            until + timedelta(minutes=1), 10, recheck=lambda: earlier
+        )
+        db.session.commit()
+    assert (claimed, resumed) == (1, [])
+    db.session.refresh(accepted)
+    assert accepted.paused_at is not None and accepted.pause_until == until
