@@ -26,7 +26,8 @@ def row_of(obj: Any) -> dict[str, Any]:
     """The new (transient) object's row: every column but an unset primary key. Unset
     attributes take their column's scalar default (and are set on the object, so that it
     has them once adopted) or None; one whose default is computed (a callable, or only the
-    server's) must have been set."""
+    server's) must have been set. What this sets goes into the object's state directly,
+    without attribute events: adopt() takes every value as loaded anyway."""
     mapper: Mapper = inspect(obj).mapper
     state = obj.__dict__
     row: dict[str, Any] = {}
@@ -38,14 +39,15 @@ def row_of(obj: Any) -> dict[str, Any]:
                 raise ValueError(
                     f"{mapper.class_.__name__}.{key} must be set: its default is computed"
                 )
-            setattr(obj, key, default)
+            state[key] = default
         row[column.key] = state[key]
     for key, pairs in _many_to_one(mapper):
         if key in state:  # a relationship set wins over its foreign key column
             target = state[key]
             for local, remote_key in pairs:
-                row[local] = getattr(target, remote_key) if target is not None else None
-                setattr(obj, local, row[local])
+                row[local] = state[local] = (
+                    getattr(target, remote_key) if target is not None else None
+                )
     return row
 
 
