@@ -88,7 +88,7 @@ def _write(
         row = direct.row_of(case)
         events = [direct.row_of(event) for event in history]
         deltas = rollup.deltas_for_new(row)
-        children = [(_EVENTS, None, events), (_DELTAS, None, deltas), (_OUTBOX, None, texts)]
+        children = [(_EVENTS, events), (_DELTAS, deltas), (_OUTBOX, texts)]
         direct.adopt(session, case, direct.insert_family(connection, _CASES, row, children))
         return
     row = direct.row_of(case)

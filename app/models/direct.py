@@ -102,24 +102,24 @@ def insert_family(
     connection: Connection,
     parent: Table,
     row: dict[str, Any],
-    children: list[tuple[Table, str | None, list[dict[str, Any]]]],
+    children: list[tuple[Table, list[dict[str, Any]]]],
 ) -> int:
     """PostgreSQL: write a parent row and the rows that go with it in one statement (a
-    data-modifying WITH) and return the parent's id. `children` holds, per table, the
-    column that refers to the parent (filled in from its RETURNING; None: no reference)
-    and its rows, all of one shape (any number, none included).
+    data-modifying WITH) and return the parent's id. The rows that refer to the parent
+    carry its id already (taken before, as numbering takes a case's); `children` holds
+    each table's rows, all of one shape (any number, none included).
 
     Each table's rows travel as one JSON parameter that PostgreSQL turns into rows of the
     table's type (json_populate_recordset): a short statement with three or four
     parameters, which the driver and the server cache, instead of one per column."""
-    shapes = tuple((table.name, fk, *(rows[0] if rows else ())) for table, fk, rows in children)
+    shapes = tuple((table.name, *(rows[0] if rows else ())) for table, rows in children)
     key = (parent.name, *row, *shapes)
     statement = _FAMILIES.get(key)
     if statement is None:
         statement = _FAMILIES[key] = _family_statement(parent, list(row), children)
     params = {"parent": _json([row])}
-    for i, (_table, fk, rows) in enumerate(children):
-        params[f"child{i}"] = _json(rows, leave_out=fk)
+    for i, (_table, rows) in enumerate(children):
+        params[f"child{i}"] = _json(rows)
     return connection.execute(statement, params).scalar_one()
 
 
@@ -127,31 +127,20 @@ _FAMILIES: dict[tuple, TextClause] = {}
 
 
 def _family_statement(parent: Table, keys: list[str], children) -> TextClause:
-    def rows_of(table: Table, param: str) -> str:
-        return f"json_populate_recordset(NULL::{table.name}, CAST(:{param} AS json)) AS r"
+    def inserted(table: Table, names, param: str) -> str:
+        columns = ", ".join(names)
+        picked = ", ".join(f"r.{name}" for name in names)
+        rows = f"json_populate_recordset(NULL::{table.name}, CAST(:{param} AS json)) AS r"
+        return f"INSERT INTO {table.name} ({columns}) SELECT {picked} FROM {rows}"
 
-    columns = ", ".join(keys)
-    picked = ", ".join(f"r.{key}" for key in keys)
-    parts = [
-        f"new_parent AS (INSERT INTO {parent.name} ({columns}) SELECT {picked}"
-        f" FROM {rows_of(parent, 'parent')} RETURNING id)"
-    ]
-    for i, (table, fk, rows) in enumerate(children):
-        names = [name for name in (rows[0] if rows else ()) if name != fk]
-        if not names:
-            continue
-        target = ", ".join(([fk] if fk else []) + names)
-        source = ", ".join((["new_parent.id"] if fk else []) + [f"r.{name}" for name in names])
-        frm = f"new_parent, {rows_of(table, f'child{i}')}" if fk else rows_of(table, f"child{i}")
-        parts.append(
-            f"child{i} AS (INSERT INTO {table.name} ({target}) SELECT {source} FROM {frm})"
-        )
+    parts = [f"new_parent AS ({inserted(parent, keys, 'parent')} RETURNING id)"]
+    for i, (table, rows) in enumerate(children):
+        if rows:
+            parts.append(f"child{i} AS ({inserted(table, list(rows[0]), f'child{i}')})")
     return text(f"WITH {', '.join(parts)} SELECT id FROM new_parent")
 
 
-def _json(rows: list[dict[str, Any]], leave_out: str | None = None) -> str:
-    if leave_out is not None:
-        rows = [{k: v for k, v in row.items() if k != leave_out} for row in rows]
+def _json(rows: list[dict[str, Any]]) -> str:
     return json.dumps(rows, ensure_ascii=False, default=_json_value)
 
 
