@@ -82,6 +82,7 @@ def stats_rebuild_command() -> None:
 def serve_command(host: str, port: int) -> None:
     """Run the web server with Socket.IO (and, embedded, the scheduler)."""
     from app.extensions import socketio
+    from app.heap import freeze_start_up
 
     app = current_app._get_current_object()
     if app.config["SCHEDULER_IN_SERVER"]:
@@ -90,6 +91,7 @@ def serve_command(host: str, port: int) -> None:
         scheduler.build(app).start()
         click.echo("scheduler running in this process")
     click.echo(f"Hotline on http://{host}:{port}/")
+    freeze_start_up()
     # Flask's app.run() refuses to start under the flask CLI; this command is the server.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)

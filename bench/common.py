@@ -101,8 +101,9 @@ def generate(dialect: str, first: int, last: int, open_every: int, history: bool
             )
         db.session.commit()
     if dialect == "postgresql":
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+            conn.execute(text("CHECKPOINT"))
 
 
 def _series(dialect: str, first: int, last: int) -> str:
