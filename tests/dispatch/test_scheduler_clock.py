@@ -68,9 +68,7 @@ def scheduler(app, tmp_path):
 # stepped back and made the second case (tests/dispatch/test_jobs_clock.py replays it). On
 # PostgreSQL the sweep's claim, a statement of its own, saw the second case committed after
 # the batch read the clock at +2 h (the sweep was slow on a loaded machine): it got levels
-# 1 and 2; the sweep now reads the clock again after its claim (replayed there too). The
-# rerun stays until a few CI runs have passed without it being needed.
-@pytest.mark.flaky(reruns=2)
+# 1 and 2; the sweep now reads the clock again after its claim (replayed there too).
 def test_clock_jumps_forward_two_hours_and_back_one(db, make_case, scheduler):
     real = datetime.now(UTC)
     # An emergency: warning at start + 90 min, overdue at + 2 h, seriously overdue at + 4 h.
