@@ -96,16 +96,16 @@ async def client(
         started = time.perf_counter()
         try:
             async with session.post("/api/v1/cases", data=body, headers=JSON) as answer:
-                text_ = await answer.text()
+                reply = await answer.text()
                 status = answer.status
         except aiohttp.ClientError as exc:
-            status, text_ = 0, repr(exc)
+            status, reply = 0, repr(exc)
         if status == 201:
-            tally.numbers.append(json.loads(text_)["number"])
+            tally.numbers.append(json.loads(reply)["number"])
             if timed:
                 tally.latencies.append((time.perf_counter() - started) * 1000)
         else:
-            tally.error(LOCKED if LOCKED in text_ else f"HTTP {status}")
+            tally.error(LOCKED if LOCKED in reply else f"HTTP {status}")
 
 
 JSON = {"Content-Type": "application/json"}
