@@ -53,7 +53,7 @@ def _begun_at(now: datetime | None) -> datetime:
 
 def _recheck(now: datetime | None) -> Callable[[], datetime] | None:
     """What a batch reads the clock with again after its claim (none for a given time)."""
-    return None if now else lambda: utcnow()
+    return None if now else utcnow
 
 
 def escalate_due_cases(now: datetime | None = None) -> list[escalation.Escalated]:
