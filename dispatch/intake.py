@@ -56,7 +56,8 @@ def register_case(
     if actor is not None and actor.role not in INTAKE_ROLES:
         raise NotAllowed("only operators and supervisors register cases")
     fields = _validate(data)
-    case = Case(status=Status.REGISTERED, created_at=now, **fields)
+    # Built without attribute events, as its rows are written (app/models/direct.py).
+    case = direct.new(Case, status=Status.REGISTERED, created_at=now, **fields)
     linkage.refuse_repeat(case)
     _set_deadlines(case, now)
     decision = routing.pick(case) if route else None  # before the case joins the session
@@ -64,7 +65,8 @@ def register_case(
     history = [lifecycle.new_event(case, Action.REGISTER, actor, None, now, registered)]
     if decision is not None and decision.department is not None:
         history.append(lifecycle.route(case, decision, now))
-    case.number, case_id = numbering.allocate(settings.case_number_prefix(), _local_day(now))
+    number, case_id = numbering.allocate(settings.case_number_prefix(), _local_day(now))
+    direct.fill(case, number=number)
     with linkage.registering(case):  # a transfer in: once per reference
         _write(case, case_id, history, now, receipt)
     lifecycle.announce(case, created=True, now=now)
@@ -83,7 +85,7 @@ def _write(
     session = db.session()
     connection = session.connection()
     if case_id is not None:
-        case.id = case_id
+        direct.fill(case, id=case_id)
         texts = _texts(case, now) if receipt else []
         row = direct.row_of(case)
         events = [direct.row_of(event) for event in history]
@@ -178,9 +180,14 @@ def _phone(data: dict, errors: FieldErrors) -> str:
 
 def _set_deadlines(case: Case, now: datetime) -> None:
     due = reference.deadlines_for(case, now)
-    case.due_at, case.onsite_due_at = due.due_at, due.onsite_due_at
-    case.next_escalation_at = due.next_escalation_at
-    case.clock_started_at, case.clock_round = now, 0
+    direct.fill(
+        case,
+        due_at=due.due_at,
+        onsite_due_at=due.onsite_due_at,
+        next_escalation_at=due.next_escalation_at,
+        clock_started_at=now,
+        clock_round=0,
+    )
 
 
 def _local_day(now: datetime):

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Action, Case, CaseAssist, CaseEvent, Department, Role, Status, User
+from app.models import Action, Case, CaseAssist, CaseEvent, Department, Role, Status, User, direct
 from app.models.cases import TEXT_MAX
 from dispatch import (
     cohandling,
@@ -46,7 +46,7 @@ def record(
     data: dict | None = None,
 ) -> CaseEvent:
     """Append one history event for `case`."""
-    event = new_event(case, action, actor, from_status, now, data)
+    event = CaseEvent(**_event_values(case, action, actor, from_status, now, data))
     db.session.add(event)
     return event
 
@@ -59,16 +59,21 @@ def new_event(
     now: datetime,
     data: dict | None = None,
 ) -> CaseEvent:
-    """One history event for `case`, to its current status, not yet added to the session."""
-    return CaseEvent(
-        case=case,  # a new case gets its id when both are written
-        actor_id=actor.id if actor else None,
-        action=action,
-        from_status=from_status,
-        to_status=case.status,
-        data=data or {},
-        created_at=now,
-    )
+    """One history event for a case being registered, to its current status, for the
+    registration to write with it (built without attribute events: app/models/direct.py)."""
+    return direct.new(CaseEvent, **_event_values(case, action, actor, from_status, now, data))
+
+
+def _event_values(case, action, actor, from_status, now, data) -> dict:
+    return {
+        "case": case,  # a new case gets its id when both are written
+        "actor_id": actor.id if actor else None,
+        "action": action,
+        "from_status": from_status,
+        "to_status": case.status,
+        "data": data or {},
+        "created_at": now,
+    }
 
 
 def announce(case: Case, *, now: datetime, created: bool = False) -> None:
@@ -94,9 +99,9 @@ def departments_of(case: Case) -> list[Department]:
 
 
 def route(case: Case, decision, now: datetime) -> CaseEvent:
-    """Dispatch a newly registered case as routing decided (no actor: the system); the
+    """Dispatch a case being registered as routing decided (no actor: the system); the
     dispatch event is returned for the registration to write with the case."""
-    _to_department(case, decision.department, decision.assists, now)
+    _to_department(case, decision.department, decision.assists, now, registering=True)
     return new_event(
         case,
         Action.DISPATCH,
@@ -111,15 +116,31 @@ def route(case: Case, decision, now: datetime) -> CaseEvent:
     )
 
 
-def _to_department(case: Case, dept: Department, assists: list[Department], now: datetime):
-    case.department = dept
+def _to_department(
+    case: Case,
+    dept: Department,
+    assists: list[Department],
+    now: datetime,
+    registering: bool = False,
+):
+    """`registering`: the case is being registered, its attributes set without events
+    (app/models/direct.py); its assisting departments still join at the flush."""
+    values = {
+        "department": dept,
+        "status": S.DISPATCHED,
+        "dispatched_at": now,
+        "accepted_at": None,
+        "accept_due_at": reference.acceptance_due_for(case, now),  # 签收时限
+        "accept_overdue": False,
+        "reply_approved_at": None,
+        "reworked_at": None,
+    }
+    if registering:
+        direct.fill(case, **values)
+    else:
+        for name, value in values.items():
+            setattr(case, name, value)
     case.assists = [CaseAssist(department=d) for d in assists if d.id != dept.id]
-    case.status = S.DISPATCHED
-    case.dispatched_at = now
-    case.accepted_at = None
-    case.accept_due_at = reference.acceptance_due_for(case, now)  # 签收时限
-    case.accept_overdue = False
-    case.reply_approved_at, case.reworked_at = None, None
 
 
 def _reschedule_escalation(case: Case, now: datetime) -> None:

@@ -7,7 +7,7 @@ from flask import g, request
 from app.api import bp, json_body
 from app.api.schemas import case_json
 from app.extensions import db
-from app.models import utcnow
+from app.models import direct, utcnow
 from dispatch import cases, duplicates, intake, lifecycle, settings
 from dispatch.errors import ValidationFailed
 
@@ -15,8 +15,8 @@ from dispatch.errors import ValidationFailed
 @bp.post("/cases")
 def create_case():
     case = intake.register_case(json_body(), g.user, utcnow())
-    answer = case_json(case, g.user)  # from the flushed case: no reads after the commit
-    db.session.commit()
+    answer = case_json(case, g.user)  # from the written case: no reads after the commit
+    direct.commit_keeping_loaded(db.session())
     return answer, 201
 
 

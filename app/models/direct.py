@@ -15,11 +15,13 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Insert, Table, TextClause, inspect, text
 from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 from sqlalchemy.orm.relationships import MANYTOONE
+
+T = TypeVar("T")
 
 
 def row_of(obj: Any) -> dict[str, Any]:
@@ -49,6 +51,42 @@ def row_of(obj: Any) -> dict[str, Any]:
                     getattr(target, remote_key) if target is not None else None
                 )
     return row
+
+
+def new(cls: type[T], **values: Any) -> T:
+    """A new (transient) object of mapped class `cls` with these attribute values, set
+    into its state without attribute events (no history, no backrefs): for a row that
+    `row_of` reads and these functions write, never for one that the unit of work
+    flushes (a flush reads relationships' history, which this leaves empty). The
+    registration of a case builds its case and history so: the events cost about a
+    tenth of its instructions."""
+    mapper: Mapper = cls.__mapper__
+    unknown = values.keys() - _attribute_keys(mapper)
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no attribute {', '.join(sorted(unknown))}")
+    obj = mapper.class_manager.new_instance()
+    obj.__dict__.update(values)
+    return obj
+
+
+def fill(obj: Any, **values: Any) -> None:
+    """Set attributes of an object made by `new` (still transient), without events."""
+    unknown = values.keys() - _attribute_keys(inspect(obj).mapper)
+    if unknown:
+        raise TypeError(f"{type(obj).__name__} has no attribute {', '.join(sorted(unknown))}")
+    obj.__dict__.update(values)
+
+
+def commit_keeping_loaded(session: Session) -> None:
+    """Commit without expiring the session's objects: for a request that has built its
+    answer and reads nothing after the commit (the session ends with the request).
+    Expiring them cost about 3% of a registration's instructions."""
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def insert_returning_id(connection: Connection, statement: Insert, row: dict[str, Any]) -> int:
@@ -81,6 +119,11 @@ def _columns(mapper: Mapper) -> tuple[tuple[str, Any, Any], ...]:
             value = _COMPUTED
         out.append((prop.key, column, value))
     return tuple(out)
+
+
+@cache
+def _attribute_keys(mapper: Mapper) -> frozenset[str]:
+    return frozenset(prop.key for prop in mapper.attrs)
 
 
 @cache

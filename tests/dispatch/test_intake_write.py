@@ -5,12 +5,21 @@ loaded persistent case afterwards, and nothing may be written twice or left out.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, inspect, select
 
-from app.models import Action, Case, CaseAssist, CaseEvent, OutboxMessage, StatsDelta, Status
+from app.models import (
+    Action,
+    Case,
+    CaseAssist,
+    CaseEvent,
+    OutboxMessage,
+    StatsDelta,
+    Status,
+    direct,
+)
 from app.models.direct import row_of
 from app.sqlite import writing
-from dispatch import intake, routing_rules
+from dispatch import intake, lifecycle, routing_rules
 from tests.factories import DEFAULT_CASE
 
 BODY = DEFAULT_CASE  # what the factories register
@@ -121,3 +130,38 @@ def test_the_receipt_is_written_once_under_the_cases_own_key(db, user, now):
         # numbering took the id (on its own connection): case, history, delta and receipt
         # go in one statement
         assert len(inserts) == 1 and "outbox_messages" in inserts[0]
+
+
+def test_an_object_built_without_events_refuses_an_unknown_attribute(db, now):
+    with pytest.raises(TypeError, match="Case has no attribute colour"):
+        direct.new(Case, number="X", colour="red")
+    case = direct.new(Case, number="X", channel="phone", created_at=now, category_id=1)
+    with pytest.raises(TypeError, match="Case has no attribute nmber"):
+        direct.fill(case, nmber="Y")
+    direct.fill(case, number="Y")
+    assert row_of(case)["number"] == "Y" and case.number == "Y"
+
+
+def test_a_registered_case_acted_on_before_the_commit_stores_both(db, user, now):
+    """Its attributes were set without events; a change after that is an ordinary update."""
+    with writing():
+        case = intake.register_case(BODY, user("operator1"), now)
+        lifecycle.act(case, Action.ACCEPT, user("water1"), now, {})
+        db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(Case, case.id)
+    assert stored.status == Status.ACCEPTED and stored.accepted_at == now
+    assert stored.department.code == "water" and stored.number == case.number
+
+
+def test_the_intake_commit_leaves_the_case_loaded(db, user, now):
+    session = db.session()
+    with writing():
+        case = intake.register_case(BODY, user("operator1"), now)
+        direct.commit_keeping_loaded(session)
+    assert statements_during(db, lambda: (case.number, case.status, case.due_at)) == []
+    assert session.expire_on_commit is True  # for this session's next transactions
+    with writing():
+        case.caller_name = "王先生"
+        session.commit()
+    assert "caller_name" not in inspect(case).dict  # expired as usual again
