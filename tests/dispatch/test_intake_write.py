@@ -4,6 +4,8 @@ loaded persistent case afterwards, and nothing may be written twice or left out.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import event, func, inspect, select
 
@@ -165,3 +167,13 @@ def test_the_intake_commit_leaves_the_case_loaded(db, user, now):
         case.caller_name = "王先生"
         session.commit()
     assert "caller_name" not in inspect(case).dict  # expired as usual again
+
+
+def test_a_naive_time_is_refused_rather_than_written_without_its_offset():
+    aware = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+    assert (
+        direct._json([{"at": aware, 7: "key"}]) == '[{"at":"2026-11-23T01:00:00+00:00","7":"key"}]'
+    )
+    with pytest.raises(TypeError) as refused:
+        direct._json([{"at": aware.replace(tzinfo=None)}])
+    assert "naive datetime" in str(refused.value.__cause__)
