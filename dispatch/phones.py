@@ -33,9 +33,9 @@ def normalize(text: str, region: str = "CN") -> str:
         number = phonenumbers.parse(text.strip(), region)
     except NumberParseException as exc:
         raise InvalidPhone(str(exc)) from exc
-    if not phonenumbers.is_valid_number(number):
+    kind = phonenumbers.number_type(number)  # UNKNOWN exactly when is_valid_number() fails
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
         raise InvalidPhone("not a valid phone number")
-    kind = phonenumbers.number_type(number)
     if kind not in ACCEPTED_TYPES:
         raise InvalidPhone("not a number that can be called back")
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
