@@ -11,15 +11,18 @@ For PostgreSQL and for SQLite, in one run:
 - the CPU time of one intake, split between the server processes, the database's own
   processes (PostgreSQL backends) and the client, from /proc: on a shared machine the
   rates move with the load, the CPU per intake much less.
+
+The clients are wrk's connections (Debian package wrk; bench/intake.lua sends the bodies
+and collects the answers), each sending its next case when the last is answered.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -28,8 +31,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-import aiohttp
 import psycopg
 from sqlalchemy import text
 
@@ -55,12 +58,10 @@ DESCRIPTIONS = [
 
 @dataclass
 class Tally:
-    latencies: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)  # ms, of every answer
     errors: dict[str, int] = field(default_factory=dict)
-    numbers: list[str] = field(default_factory=list)
-
-    def error(self, kind: str) -> None:
-        self.errors[kind] = self.errors.get(kind, 0) + 1
+    numbers: list[str] = field(default_factory=list)  # of the cases answered with 201
+    client_cpu: float = 0.0  # seconds, of the load generator
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -80,36 +81,8 @@ def case_body(rng: random.Random, categories: list[str]) -> dict:
     }
 
 
-async def client(
-    session: aiohttp.ClientSession,
-    bodies: list[bytes],
-    until: float,
-    tally: Tally,
-    timed: bool = True,
-) -> None:
-    """Post `bodies` (JSON, encoded beforehand: the client shares the servers' CPUs) one
-    after the other, from the first again when they run out, until `until`."""
-    sent = 0
-    while time.monotonic() < until:
-        body = bodies[sent % len(bodies)]
-        sent += 1
-        started = time.perf_counter()
-        try:
-            async with session.post("/api/v1/cases", data=body, headers=JSON) as answer:
-                reply = await answer.text()
-                status = answer.status
-        except aiohttp.ClientError as exc:
-            status, reply = 0, repr(exc)
-        if status == 201:
-            tally.numbers.append(json.loads(reply)["number"])
-            if timed:
-                tally.latencies.append((time.perf_counter() - started) * 1000)
-        else:
-            tally.error(LOCKED if LOCKED in reply else f"HTTP {status}")
-
-
-JSON = {"Content-Type": "application/json"}
 BODIES_PER_CLIENT = 2_000
+WRK_SCRIPT = Path(__file__).with_name("intake.lua")
 
 
 def bodies_for(client_index: int, categories: list[str]) -> list[bytes]:
@@ -120,7 +93,7 @@ def bodies_for(client_index: int, categories: list[str]) -> list[bytes]:
     ]
 
 
-async def drive(
+def drive(
     bases: list[str],
     token: str,
     categories: list[str],
@@ -128,40 +101,63 @@ async def drive(
     seconds: float,
     cpu: Callable[[], tuple[float, ...]],
 ) -> tuple[Tally, Tally, float, tuple[float, ...]]:
-    """Client i talks to server i mod N, as a load balancer would spread them; `cpu()` is
-    read when the timed round starts and ends."""
-    headers = {"Authorization": f"Bearer {token}"}
-    timeout = aiohttp.ClientTimeout(total=30)
-    sessions = [
-        aiohttp.ClientSession(
-            base_url=base,
-            headers=headers,
-            connector=aiohttp.TCPConnector(limit=clients),
-            timeout=timeout,
-        )
-        for base in bases
-    ]
-    bodies = [bodies_for(i, categories) for i in range(clients)]
-    try:
-        warm_up, tally = Tally(), Tally()
-        rounds = [(warm_up, time.monotonic() + 3, False), (tally, None, True)]
+    """`clients` connections spread over the servers as a load balancer would (client i
+    to server i mod N), each sending its next case when the last is answered: a 3-second
+    warm-up, then the timed round. The load generator is wrk (C, one thread per server;
+    about a third of the CPU per request of a Python client on the same CPUs as the
+    servers); `cpu()` is read when the timed round starts and ends."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench.intake drives the API with wrk: apt-get install wrk")
+    with tempfile.TemporaryDirectory() as tmp:
+        plan = []  # (server, connections, bodies file)
+        for s, base in enumerate(bases):
+            mine = [i for i in range(clients) if i % len(bases) == s]
+            if not mine:
+                continue
+            path = Path(tmp, f"bodies{s}.json")
+            path.write_bytes(b"".join(b + b"\n" for i in mine for b in bodies_for(i, categories)))
+            plan.append((base, len(mine), path))
+        warm_up = wrk_round(plan, token, 3, Path(tmp, "warm-up"))
         started, cpu_before = time.monotonic(), cpu()
-        for into, until, timed in rounds:
-            if until is None:
-                started, cpu_before = time.monotonic(), cpu()
-                until = started + seconds
-            await asyncio.gather(
-                *(
-                    client(sessions[i % len(sessions)], bodies[i], until, into, timed)
-                    for i in range(clients)
-                )
-            )
+        tally = wrk_round(plan, token, seconds, Path(tmp, "timed"))
         elapsed, cpu_after = time.monotonic() - started, cpu()
-        used = tuple(after - before for before, after in zip(cpu_before, cpu_after, strict=True))
-        return warm_up, tally, elapsed, used
-    finally:
-        for session in sessions:
-            await session.close()
+    used = tuple(after - before for before, after in zip(cpu_before, cpu_after, strict=True))
+    return warm_up, tally, elapsed, used
+
+
+def wrk_round(plan: list[tuple[str, int, Path]], token: str, seconds: float, out: Path) -> Tally:
+    """One wrk process per server for `seconds`; their results (bench/intake.lua) summed."""
+    runs = []
+    for n, (base, connections, bodies) in enumerate(plan):
+        results = out.with_name(f"{out.name}.{n}")
+        command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "30s"]
+        command += ["-s", str(WRK_SCRIPT), base, "--", str(bodies), token]
+        env = {**os.environ, "WRK_RESULTS": str(results)}
+        runs.append((subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL), results))
+    tally = Tally()
+    for process, results in runs:
+        _pid, status, usage = os.wait4(process.pid, 0)
+        if status != 0:
+            raise SystemExit(f"wrk failed (status {status})")
+        tally.client_cpu += usage.ru_utime + usage.ru_stime
+        for line in results.read_text(encoding="utf-8").splitlines():
+            kind, _, rest = line.partition(" ")
+            if kind == "number":
+                tally.numbers.append(rest)
+            elif kind == "error":
+                count, _, what = rest.partition(" ")
+                tally.errors[what] = tally.errors.get(what, 0) + int(count)
+            elif kind == "latency":
+                micros, count = rest.split()
+                tally.latencies += [int(micros) / 1000] * int(count)
+            elif kind == "socket":
+                for what, count in zip(SOCKET_ERRORS, rest.split(), strict=True):
+                    if int(count):
+                        tally.errors[what] = tally.errors.get(what, 0) + int(count)
+    return tally
+
+
+SOCKET_ERRORS = ("connect error", "read error", "write error", "timeout")
 
 
 def serve(
@@ -278,19 +274,16 @@ def run(url: str, dialect: str, args: argparse.Namespace) -> None:
             log_path = log.name
         processes, bases = serve(url, args.servers, args.threads, log_path)
         try:
-            warm_up, tally, elapsed, cpu = asyncio.run(
-                drive(
-                    bases,
-                    token,
-                    categories,
-                    args.clients,
-                    args.seconds,
-                    lambda: (
-                        cpu_seconds([p.pid for p in processes]),
-                        cpu_seconds(database_pids(url, dialect)),
-                        time.process_time(),
-                    ),
-                )
+            warm_up, tally, elapsed, cpu = drive(
+                bases,
+                token,
+                categories,
+                args.clients,
+                args.seconds,
+                lambda: (
+                    cpu_seconds([p.pid for p in processes]),
+                    cpu_seconds(database_pids(url, dialect)),
+                ),
             )
         finally:
             for process in processes:
@@ -310,7 +303,7 @@ def run(url: str, dialect: str, args: argparse.Namespace) -> None:
         )
         db.session.remove()
 
-        rate = len(tally.latencies) / elapsed
+        rate = len(tally.numbers) / elapsed
         p50, p99 = statistics.median(tally.latencies), percentile(tally.latencies, 0.99)
         errors = sum(tally.errors.values())
         print(
@@ -319,7 +312,10 @@ def run(url: str, dialect: str, args: argparse.Namespace) -> None:
             f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {errors} errors {tally.errors or ''}"
         )
         print(f"  '{LOCKED}': {tally.errors.get(LOCKED, 0)} answers, {locked_in_log} log lines")
-        per_case = [f"{1000 * seconds / max(len(tally.latencies), 1):.2f}" for seconds in cpu]
+        per_case = [
+            f"{1000 * seconds / max(len(tally.numbers), 1):.2f}"
+            for seconds in (*cpu, tally.client_cpu)
+        ]
         print(
             f"  CPU per intake: servers {per_case[0]} ms, database {per_case[1]} ms, "
             f"client {per_case[2]} ms (load average {os.getloadavg()[0]:.1f})"
@@ -327,7 +323,8 @@ def run(url: str, dialect: str, args: argparse.Namespace) -> None:
         print(
             f"  stored: {len(acknowledged):,} acknowledged with 201 (warm-up included), "
             f"{len(acknowledged & found):,} of them found, "
-            f"{stored_after - stored_before - len(acknowledged):,} rows unaccounted for"
+            f"{stored_after - stored_before - len(acknowledged):,} stored without an answer"
+            f" (in flight when wrk stopped: at most {2 * args.clients}, one a connection a round)"
         )
 
         raw = raw_insert_loop(url, dialect, args.raw_seconds)

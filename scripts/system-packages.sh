@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs (browser tests, the scheduler's clock tests,
-# CJK fonts for screenshots): installed when missing, so that `make test` alone sets up a
-# fresh machine. Needs root (or sudo) only when something is missing.
+# Debian packages the test suite and the benchmarks need (browser tests, the scheduler's
+# clock tests, CJK fonts for screenshots, wrk for bench.intake): installed when missing,
+# so that `make test` alone sets up a fresh machine. Needs root (or sudo) only when
+# something is missing.
 set -euo pipefail
 
 need=()
@@ -13,6 +14,7 @@ fc-list 2>/dev/null | grep -qi "WenQuanYi" || need+=(fonts-wqy-microhei)
 command -v npm >/dev/null || need+=(npm)
 command -v pg_isready >/dev/null || need+=(postgresql-client)
 command -v redis-cli >/dev/null || need+=(redis-tools)
+command -v wrk >/dev/null || need+=(wrk)  # bench.intake's load generator
 [ ${#need[@]} -eq 0 ] && exit 0
 
 sudo=""
