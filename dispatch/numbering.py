@@ -11,7 +11,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
-from app.models import CaseNumberCounter
+from app.models import CaseNumberCounter, direct
 
 
 def allocate(prefix: str, day: date) -> tuple[str, int | None]:
@@ -57,23 +57,23 @@ def _next_on_own_pool(engine: Engine, prefix: str, day: date) -> tuple[int, int]
     """The upsert on a connection of the numbering pool; a driver error is raised as
     SQLAlchemy's (an outage answers 503 like any other) and a lost connection leaves the
     pool."""
-    connection = None
     try:
         connection = engine.raw_connection()
-        cursor = connection.driver_connection.execute(_NEXT_VALUE_PG, (prefix, day))
-        value, case_id = cursor.fetchone()
-        return value, case_id
-    except psycopg.Error as exc:
-        driver = connection.dbapi_connection if connection is not None else None
-        gone = engine.dialect.is_disconnect(exc, driver, None)
-        if gone and connection is not None:
-            connection.invalidate(exc)
+    except psycopg.Error as exc:  # the pool's connect raises the driver's own error
+        gone = engine.dialect.is_disconnect(exc, None, None)
         raise DBAPIError.instance(
             _NEXT_VALUE_PG, (prefix, day), exc, psycopg.Error, connection_invalidated=gone
         ) from exc
+    try:
+        return direct.fetch_one_on_driver(
+            connection.dbapi_connection,
+            engine.dialect,
+            connection.invalidate,
+            _NEXT_VALUE_PG,
+            (prefix, day),
+        )
     finally:
-        if connection is not None:
-            connection.close()
+        connection.close()
 
 
 def _own_engine(main: Engine) -> Engine:

@@ -12,12 +12,15 @@ a flush, no SELECT to read it back).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import Connection, Insert, Table, TextClause, inspect, text
+import psycopg
+from sqlalchemy import Connection, Dialect, Insert, Table, inspect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 from sqlalchemy.orm.relationships import MANYTOONE
 
@@ -163,24 +166,54 @@ def insert_family(
     params = {"parent": _json([row])}
     for i, (_table, rows) in enumerate(children):
         params[f"child{i}"] = _json(rows)
-    return connection.execute(statement, params).scalar_one()
+    dbapi = connection.connection.dbapi_connection
+    (parent_id,) = fetch_one_on_driver(
+        dbapi, connection.dialect, connection.invalidate, statement, params
+    )
+    return parent_id
 
 
-_FAMILIES: dict[tuple, TextClause] = {}
+def fetch_one_on_driver(
+    dbapi_connection: Any,
+    dialect: Dialect,
+    invalidate: Callable[[BaseException], None],
+    sql: str,
+    params: dict[str, Any] | tuple,
+) -> tuple:
+    """The first row of `sql` (psycopg's %(name)s parameters) run on the driver's
+    connection itself, in whatever transaction it is in: SQLAlchemy's execution layers
+    cost as much as the driver's own work for a short statement. A driver error is raised
+    as SQLAlchemy raises it (IntegrityError, OperationalError, ...; the API answers an
+    outage with 503 as for any statement), and `invalidate` is called when the connection
+    was lost, so that its pool replaces it."""
+    try:
+        return dbapi_connection.execute(sql, params).fetchone()
+    except psycopg.Error as exc:
+        gone = dialect.is_disconnect(exc, dbapi_connection, None)
+        if gone:
+            invalidate(exc)
+        raise DBAPIError.instance(
+            sql, params, exc, psycopg.Error, connection_invalidated=gone
+        ) from exc
 
 
-def _family_statement(parent: Table, keys: list[str], children) -> TextClause:
+_FAMILIES: dict[tuple, str] = {}
+
+
+def _family_statement(parent: Table, keys: list[str], children) -> str:
+    """The statement in the driver's own parameter style (it is sent to the driver)."""
+
     def inserted(table: Table, names, param: str) -> str:
         columns = ", ".join(names)
         picked = ", ".join(f"r.{name}" for name in names)
-        rows = f"json_populate_recordset(NULL::{table.name}, CAST(:{param} AS json)) AS r"
+        rows = f"json_populate_recordset(NULL::{table.name}, CAST(%({param})s AS json)) AS r"
         return f"INSERT INTO {table.name} ({columns}) SELECT {picked} FROM {rows}"
 
     parts = [f"new_parent AS ({inserted(parent, keys, 'parent')} RETURNING id)"]
     for i, (table, rows) in enumerate(children):
         if rows:
             parts.append(f"child{i} AS ({inserted(table, list(rows[0]), f'child{i}')})")
-    return text(f"WITH {', '.join(parts)} SELECT id FROM new_parent")
+    return f"WITH {', '.join(parts)} SELECT id FROM new_parent"
 
 
 def _json(rows: list[dict[str, Any]]) -> str:

@@ -4,9 +4,11 @@ loaded persistent case afterwards, and nothing may be written twice or left out.
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime
 
 import pytest
+from psycopg import pq
 from sqlalchemy import event, func, inspect, select
 
 from app.models import (
@@ -28,6 +30,10 @@ BODY = DEFAULT_CASE  # what the factories register
 
 
 def statements_during(db, work) -> list[str]:
+    """The statements sent on the session's connection while `work` runs (on PostgreSQL
+    read off libpq's trace of the protocol: registration sends some to the driver itself)."""
+    if db.engine.dialect.name == "postgresql":
+        return _sent_to_postgresql(db, work)
     seen: list[str] = []
 
     def count(_conn, _cursor, statement, *_args):
@@ -40,6 +46,27 @@ def statements_during(db, work) -> list[str]:
     finally:
         event.remove(engine, "before_cursor_execute", count)
     return seen
+
+
+def _sent_to_postgresql(db, work) -> list[str]:
+    driver = db.session.connection().connection.dbapi_connection
+    threshold, driver.prepare_threshold = driver.prepare_threshold, None  # text every time
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as trace:
+        driver.pgconn.trace(trace.fileno())
+        driver.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+        try:
+            work()
+        finally:
+            driver.pgconn.untrace()
+            driver.prepare_threshold = threshold
+        trace.seek(0)
+        sent = [line.split("\t", 3) for line in trace.read().splitlines()]
+    # the client's Parse (extended protocol) and Query (simple) messages carry the text
+    return [
+        fields[3].split('"', 4)[3] if fields[2] == "Parse" else fields[3].strip()[1:-1]
+        for fields in sent
+        if fields[0] == "F" and fields[2] in ("Parse", "Query")
+    ]
 
 
 def test_the_stored_row_is_the_registered_object(db, user, now):
