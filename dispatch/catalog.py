@@ -16,7 +16,6 @@ from typing import TypeVar
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import Category, Department
@@ -31,34 +30,50 @@ class Snapshot:
     categories: dict[str, Category]  # by code
     categories_by_id: dict[int, Category]
     departments: dict[int, Department]
+    # by category id: the codes of the category and its ancestors, root first; and the
+    # (code, default department id) of each of them that names one, nearest first
+    paths: dict[int, tuple[str, ...]]
+    named_departments: dict[int, tuple[tuple[str, int], ...]]
 
 
 _snapshots: dict[str, Snapshot] = {}  # per database, as routing's matchers
 
 
 def category(code: str) -> Category | None:
-    """The category with this code (active or not) in the request's session, its parent
-    and default department set (and theirs, up the tree), so walking up reads nothing."""
+    """The category with this code (active or not) in the request's session. Its parent
+    and default department load when read; what routing and the deadlines need of its
+    ancestors, `path_codes` and `nearest_department` give from the snapshot."""
     snapshot = _current()
     found = snapshot.categories.get(code)
     if found is None and _stored(select(Category.id).where(Category.code == code)):
         snapshot = _current(reload=True)  # added without raising the revision (a seed)
         found = snapshot.categories.get(code)
-    return _with_ancestors(found, snapshot, 0) if found is not None else None
+    return attach(found) if found is not None else None
 
 
-def _with_ancestors(cached: Category, snapshot: Snapshot, depth: int) -> Category:
-    node = attach(cached)
-    loaded = inspect(node).dict  # what the session's instance has already stays
-    if "default_department" not in loaded and node.default_department_id is not None:
-        dept = snapshot.departments.get(node.default_department_id)
-        if dept is not None:
-            set_committed_value(node, "default_department", attach(dept))
-    if "parent" not in loaded and node.parent_id is not None and depth < 64:  # no loops
-        parent = snapshot.categories_by_id.get(node.parent_id)
-        if parent is not None:  # the session holds what it refers to: no weak references lost
-            set_committed_value(node, "parent", _with_ancestors(parent, snapshot, depth + 1))
-    return node
+def path_codes(node: Category) -> tuple[str, ...]:
+    """The codes of `node` and its ancestors, root first (without a query when the
+    snapshot has it)."""
+    found = _current().paths.get(node.id) if node.id is not None else None
+    return found if found is not None else tuple(n.code for n in node.path())
+
+
+def nearest_department(node: Category) -> tuple[str, Department] | None:
+    """Up the tree from `node` (itself first), the first category that names an active
+    default department: its code and that department (in the request's session)."""
+    snapshot = _current()
+    if node.id is not None and node.id in snapshot.named_departments:
+        for code, dept_id in snapshot.named_departments[node.id]:
+            dept = snapshot.departments.get(dept_id)
+            if dept is not None and dept.active:
+                return code, attach(dept)
+        return None
+    step = node  # not in the snapshot (just added): the session's own objects
+    while step is not None:
+        if step.default_department is not None and step.default_department.active:
+            return step.code, step.default_department
+        step = step.parent
+    return None
 
 
 def department(department_id: int) -> Department | None:
@@ -112,12 +127,31 @@ def _load(revision: int) -> Snapshot:
     # The revision was read first: the rows read now are at least as new.
     categories = [detached_copy(c) for c in db.session.scalars(select(Category))]
     departments = [detached_copy(d) for d in db.session.scalars(select(Department))]
+    by_id = {c.id: c for c in categories}
+    lines = {c.id: _line_up(c, by_id) for c in categories}
     return Snapshot(
         revision,
         {c.code: c for c in categories},
-        {c.id: c for c in categories},
+        by_id,
         {d.id: d for d in departments},
+        {i: tuple(n.code for n in reversed(line)) for i, line in lines.items()},
+        {
+            i: tuple((n.code, n.default_department_id) for n in line if n.default_department_id)
+            for i, line in lines.items()
+        },
     )
+
+
+def _line_up(node: Category, by_id: dict[int, Category]) -> list[Category]:
+    """`node` and its ancestors, nearest first (the tree has no loops: save_category
+    refuses them; 64 levels at most all the same)."""
+    line = [node]
+    while line[-1].parent_id is not None and len(line) < 64:
+        parent = by_id.get(line[-1].parent_id)
+        if parent is None:
+            break
+        line.append(parent)
+    return line
 
 
 _CHANGED = "hotline_tree_changed"

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import CalendarOverride, Case, Category, DeadlinePolicy, Priority
 from app.models.reference import ReferenceVersion
-from dispatch import deadlines, settings
+from dispatch import catalog, deadlines, settings
 from dispatch.deadlines import Deadlines, Policy, Unit
 from dispatch.workcalendar import WorkCalendar, chinese_calendar
 
@@ -92,7 +92,7 @@ def deadline_after_pause(case: Case, paused: datetime, resumed: datetime) -> dat
 
 def _policy_of(case: Case, snapshot: Snapshot) -> Policy:
     priority = Priority.EMERGENCY if case.category.is_emergency else case.priority
-    path = [node.code for node in case.category.path()]
+    path = catalog.path_codes(case.category)
     return deadlines.resolve(snapshot.policies, case.channel, priority, path)
 
 

@@ -276,10 +276,8 @@ def _plain_conditions(rule: CompiledRule) -> list[tuple[str, str]]:
 
 
 def _fallback(category: Category | None) -> Decision:
-    node = category
-    while node is not None:  # the nearest node up the tree that names a department
-        dept = node.default_department
-        if dept is not None and dept.active:
-            return Decision(dept, [], f"no rule matched: default department of {node.code}")
-        node = node.parent
+    nearest = catalog.nearest_department(category) if category is not None else None
+    if nearest is not None:
+        code, dept = nearest
+        return Decision(dept, [], f"no rule matched: default department of {code}")
     return Decision(None, [], "no rule matched and the category has no default department")

@@ -3,10 +3,11 @@ without reading, and still sees what changed."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, inspect, select, text
 
 from app.models import Case, CaseEvent, Category, Department, OutboxMessage
 from app.sqlite import writing
+from dispatch import catalog
 
 BODY = {"channel": "phone", "caller_phone": "13812341234", "description": "小区停水"}
 
@@ -68,3 +69,13 @@ def test_an_unknown_category_is_still_a_422_naming_the_field(client, auth_header
     answer = _register(client, auth_header("operator1"), "no.such.category")
     assert answer.status_code == 422
     assert answer.get_json()["error"]["fields"] == {"category": "unknown category"}
+
+
+def test_the_ancestors_routing_needs_come_from_the_snapshot(app, db):
+    with app.test_request_context():
+        leaf = catalog.category("water.outage")
+        assert catalog.path_codes(leaf) == ("water", "water.outage")
+        code, dept = catalog.nearest_department(leaf)
+        assert (code, dept.code) == ("water.outage", "water") and dept in db.session
+        # only the category itself joined the session: its parent loads when read
+        assert "parent" not in inspect(leaf).dict and leaf.parent.code == "water"
