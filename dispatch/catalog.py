@@ -28,7 +28,6 @@ T = TypeVar("T")
 class Snapshot:
     revision: int
     categories: dict[str, Category]  # by code
-    categories_by_id: dict[int, Category]
     departments: dict[int, Department]
     # by category id: the codes of the category and its ancestors, root first; and the
     # (code, default department id) of each of them that names one, nearest first
@@ -132,7 +131,6 @@ def _load(revision: int) -> Snapshot:
     return Snapshot(
         revision,
         {c.code: c for c in categories},
-        by_id,
         {d.id: d for d in departments},
         {i: tuple(n.code for n in reversed(line)) for i, line in lines.items()},
         {

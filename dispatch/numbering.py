@@ -8,7 +8,6 @@ import psycopg
 from flask import current_app
 from sqlalchemy import Engine, bindparam, create_engine
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 from app.models import CaseNumberCounter, direct
@@ -60,9 +59,8 @@ def _next_on_own_pool(engine: Engine, prefix: str, day: date) -> tuple[int, int]
     try:
         connection = engine.raw_connection()
     except psycopg.Error as exc:  # the pool's connect raises the driver's own error
-        gone = engine.dialect.is_disconnect(exc, None, None)
-        raise DBAPIError.instance(
-            _NEXT_VALUE_PG, (prefix, day), exc, psycopg.Error, connection_invalidated=gone
+        raise direct.as_sqlalchemy_error(
+            exc, engine.dialect, None, _NEXT_VALUE_PG, (prefix, day)
         ) from exc
     try:
         return direct.fetch_one_on_driver(

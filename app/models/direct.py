@@ -63,12 +63,8 @@ def new(cls: type[T], **values: Any) -> T:
     flushes (a flush reads relationships' history, which this leaves empty). The
     registration of a case builds its case and history so: the events cost about a
     tenth of its instructions."""
-    mapper: Mapper = cls.__mapper__
-    unknown = values.keys() - _attribute_keys(mapper)
-    if unknown:
-        raise TypeError(f"{cls.__name__} has no attribute {', '.join(sorted(unknown))}")
-    obj = mapper.class_manager.new_instance()
-    obj.__dict__.update(values)
+    obj = cls.__mapper__.class_manager.new_instance()
+    fill(obj, **values)
     return obj
 
 
@@ -189,12 +185,19 @@ def fetch_one_on_driver(
     try:
         return dbapi_connection.execute(sql, params).fetchone()
     except psycopg.Error as exc:
-        gone = dialect.is_disconnect(exc, dbapi_connection, None)
-        if gone:
+        error = as_sqlalchemy_error(exc, dialect, dbapi_connection, sql, params)
+        if error.connection_invalidated:
             invalidate(exc)
-        raise DBAPIError.instance(
-            sql, params, exc, psycopg.Error, connection_invalidated=gone
-        ) from exc
+        raise error from exc
+
+
+def as_sqlalchemy_error(
+    exc: psycopg.Error, dialect: Dialect, dbapi_connection: Any, sql: str, params: Any
+) -> DBAPIError:
+    """The SQLAlchemy exception that `exc` would have been raised as, a lost connection
+    (or one that could not be made: `dbapi_connection` None) marked invalidated."""
+    gone = dialect.is_disconnect(exc, dbapi_connection, None)
+    return DBAPIError.instance(sql, params, exc, psycopg.Error, connection_invalidated=gone)
 
 
 _FAMILIES: dict[tuple, str] = {}
