@@ -17,7 +17,7 @@ from typing import TypeVar
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from app.extensions import db
+from app.extensions import database_key, db
 from app.models import Category, Department
 from dispatch import routing
 
@@ -111,7 +111,7 @@ def forget() -> None:
 
 
 def _current(reload: bool = False) -> Snapshot:
-    key = str(db.engine.url)
+    key = database_key()
     revision = routing.matcher().revision  # read at most every REFERENCE_CHECK_SECONDS
     found = _snapshots.get(key)
     if reload or found is None or found.revision != revision:

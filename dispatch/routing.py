@@ -22,7 +22,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from app.extensions import db
+from app.extensions import database_key, db
 from app.models import Case, Category, Department, RoutingRevision, RoutingRule
 from dispatch import catalog, words
 
@@ -149,7 +149,7 @@ def note_change(now: datetime | None = None) -> None:
 
 def matcher() -> Matcher:
     """This process's compiled matcher, compiled again when the revision moved."""
-    key = str(db.engine.url)
+    key = database_key()
     found = _matchers.get(key)
     interval = current_app.config.get("REFERENCE_CHECK_SECONDS", 5)
     if found is not None and time.monotonic() - _checked.get(key, -math.inf) < interval:
