@@ -7,6 +7,7 @@ import os
 from flask import Flask
 
 from app.json_provider import OrjsonProvider
+from app.sessions import CookieSessions
 from config import CONFIGS, INSTANCE_DIR, Config
 
 
@@ -16,6 +17,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
         config_class = CONFIGS[os.environ.get("HOTLINE_ENV", "development")]
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.json = OrjsonProvider(app)
+    app.session_interface = CookieSessions()
     app.config.from_object(config_class)
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)

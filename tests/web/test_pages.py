@@ -25,6 +25,23 @@ def test_login_succeeds_and_fails_with_a_message(client, db):
     assert client.get("/", follow_redirects=True).request.path == "/desk/board"
 
 
+def test_the_session_lives_in_a_signed_cookie_and_the_api_sets_none(
+    app, client, login, auth_header
+):
+    from flask import request
+
+    cookie = login("operator1").get_cookie("session")
+    assert cookie is not None and cookie.http_only
+    value = cookie.value  # and the same cookie with a character of its signature changed
+    forged = value[:-5] + ("A" if value[-5] != "A" else "B") + value[-4:]
+    for sent, logged_in in ((value, True), (forged, False), ("", False)):
+        with app.test_request_context("/cases/", headers={"Cookie": f"session={sent}"}):
+            session = app.session_interface.open_session(app, request)
+            assert ("_user_id" in session) is logged_in
+    answer = client.get("/api/v1/cases", headers=auth_header("operator1"))
+    assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
+
+
 def test_pages_need_a_login(client):
     assert client.get("/cases/").status_code == 302
     assert "/login" in client.get("/cases/").location
