@@ -45,10 +45,13 @@ def register_case(
     route: bool = True,
     source: str = "",
     receipt: bool = True,
+    commits_next: bool = False,
 ) -> Case:
     """Register a case and route it at once when a rule matches (`route=False`: it waits
     for an operator). `source` names the system it came through, kept in the history
     (e.g. "open311:<client system>"); `receipt=False` sends the caller no receipt.
+    `commits_next`: the caller commits right after and writes nothing more (the API's
+    registration), so on PostgreSQL the case's one statement may commit it.
 
     Raises ValidationFailed (fields named), NotAllowed, or Duplicate (a transfer in whose
     reference that hotline sent before); writes nothing on error.
@@ -68,20 +71,27 @@ def register_case(
     number, case_id = numbering.allocate(settings.case_number_prefix(), _local_day(now))
     direct.fill(case, number=number)
     with linkage.registering(case):  # a transfer in: once per reference
-        _write(case, case_id, history, now, receipt)
+        _write(case, case_id, history, now, receipt, commits_next)
     lifecycle.announce(case, created=True, now=now)
     return case
 
 
 def _write(
-    case: Case, case_id: int | None, history: list[CaseEvent], now: datetime, receipt: bool
+    case: Case,
+    case_id: int | None,
+    history: list[CaseEvent],
+    now: datetime,
+    receipt: bool,
+    commits_next: bool,
 ) -> None:
     """The case's row, its history, its statistics delta and its texts (the receipt)
     written directly, not through the unit of work (app/models/direct.py): the most
     frequent write of all. PostgreSQL, where numbering took the case's id already, takes
-    them in one statement; SQLite (in-process: no round trips) in one insert each, the
-    texts queued once the insert gave the case its id. The case joins the session as
-    persistent; its assisting departments, if any, follow at the flush."""
+    them in one statement, which commits the transaction too when it is all of it (the
+    caller commits next, and no assisting department is left for the flush); SQLite
+    (in-process: no round trips) in one insert each, the texts queued once the insert
+    gave the case its id. The case joins the session as persistent; its assisting
+    departments, if any, follow at the flush."""
     session = db.session()
     connection = session.connection()
     if case_id is not None:
@@ -91,7 +101,9 @@ def _write(
         events = [direct.row_of(event) for event in history]
         deltas = rollup.deltas_for_new(row)
         children = [(_EVENTS, events), (_DELTAS, deltas), (_OUTBOX, texts)]
-        direct.adopt(session, case, direct.insert_family(connection, _CASES, row, children))
+        alone = commits_next and not case.__dict__.get("assists")
+        written = direct.insert_family(connection, _CASES, row, children, whole_transaction=alone)
+        direct.adopt(session, case, written)
         return
     row = direct.row_of(case)
     deltas = rollup.deltas_for_new(row)

@@ -14,7 +14,7 @@ from dispatch.errors import ValidationFailed
 
 @bp.post("/cases")
 def create_case():
-    case = intake.register_case(json_body(), g.user, utcnow())
+    case = intake.register_case(json_body(), g.user, utcnow(), commits_next=True)
     answer = case_json(case, g.user)  # from the written case: no reads after the commit
     direct.commit_keeping_loaded(db.session())
     return answer, 201

@@ -145,6 +145,8 @@ def insert_family(
     parent: Table,
     row: dict[str, Any],
     children: list[tuple[Table, list[dict[str, Any]]]],
+    *,
+    whole_transaction: bool = False,
 ) -> int:
     """PostgreSQL: write a parent row and the rows that go with it in one statement (a
     data-modifying WITH) and return the parent's id. The rows that refer to the parent
@@ -153,7 +155,13 @@ def insert_family(
 
     Each table's rows travel as one JSON parameter that PostgreSQL turns into rows of the
     table's type (json_populate_recordset): a short statement with three or four
-    parameters, which the driver and the server cache, instead of one per column."""
+    parameters, which the driver and the server cache, instead of one per column.
+
+    `whole_transaction`: the caller writes nothing else in this transaction and commits
+    it next. When nothing was sent in it yet, the statement then commits itself (one
+    statement is atomic): one round trip where BEGIN, the statement and COMMIT took
+    three; the caller's commit finds nothing left to do (the driver sends no COMMIT for
+    a connection that is not in a transaction)."""
     shapes = tuple((table.name, *(rows[0] if rows else ())) for table, rows in children)
     key = (parent.name, *row, *shapes)
     statement = _FAMILIES.get(key)
@@ -163,10 +171,25 @@ def insert_family(
     for i, (_table, rows) in enumerate(children):
         params[f"child{i}"] = _json(rows)
     dbapi = connection.connection.dbapi_connection
-    (parent_id,) = fetch_one_on_driver(
-        dbapi, connection.dialect, connection.invalidate, statement, params
-    )
+    if not (whole_transaction and dbapi.info.transaction_status == _IDLE):
+        (parent_id,) = fetch_one_on_driver(
+            dbapi, connection.dialect, connection.invalidate, statement, params
+        )
+        return parent_id
+    dbapi.autocommit = True
+    try:
+        (parent_id,) = fetch_one_on_driver(
+            dbapi, connection.dialect, connection.invalidate, statement, params
+        )
+    finally:
+        if dbapi.info.transaction_status == _IDLE:
+            dbapi.autocommit = False
+        elif not connection.invalidated:  # never back in the pool in autocommit
+            connection.invalidate()
     return parent_id
+
+
+_IDLE = psycopg.pq.TransactionStatus.IDLE
 
 
 def fetch_one_on_driver(

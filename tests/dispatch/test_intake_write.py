@@ -24,6 +24,7 @@ from app.models import (
 from app.models.direct import row_of
 from app.sqlite import writing
 from dispatch import intake, lifecycle, routing_rules
+from tests import dbserver
 from tests.factories import DEFAULT_CASE
 
 BODY = DEFAULT_CASE  # what the factories register
@@ -203,3 +204,57 @@ def test_a_naive_time_is_refused_rather_than_written_without_its_offset():
     )
     with pytest.raises(ValueError, match="naive datetime"):
         direct._json([{"at": aware.replace(tzinfo=None)}])
+
+
+@pytest.mark.skipif(not dbserver.is_postgres(), reason="SQLite writes in-process, no round trips")
+def test_a_registration_that_is_the_whole_transaction_commits_in_its_one_statement(db, user, now):
+    """The API's registration (commits_next): no BEGIN and no COMMIT of their own."""
+    operator = user("operator1")
+    intake.register_case(BODY, operator, now)  # the reference snapshots are loaded
+    direct.commit_keeping_loaded(db.session())  # the operator stays loaded: no reads
+    driver = db.session.connection().connection.dbapi_connection
+    registered: list[Case] = []
+
+    def register():
+        registered.append(intake.register_case(BODY, operator, now, commits_next=True))
+        direct.commit_keeping_loaded(db.session())  # as the API commits
+
+    (statement,) = statements_during(db, register)
+    assert statement.startswith("WITH") and "outbox_messages" in statement
+    assert driver.autocommit is False  # the pool gets it back as it lent it
+    (case,) = registered
+    stored = db.session.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case.id))
+    assert list(stored) == [Action.REGISTER, Action.DISPATCH]
+    texts = db.session.scalar(select(func.count()).where(OutboxMessage.case_id == case.id))
+    assert texts == 1
+
+
+@pytest.mark.skipif(not dbserver.is_postgres(), reason="SQLite writes in-process, no round trips")
+def test_a_registration_after_other_statements_or_with_assists_commits_as_usual(db, user, now):
+    operator = user("operator1")
+    db.session.commit()
+    with writing():  # a rule that gives the water department housing as assistant
+        rule = {"name": "漏水交供水", "department": "water", "keywords": "漏水"}
+        routing_rules.save_rule({**rule, "assist": ["housing"]}, None, now)
+        db.session.commit()
+    leaking = {**BODY, "category": "consult", "description": "楼上漏水到我家"}
+    intake.register_case(leaking, operator, now)  # the snapshots are loaded
+    direct.commit_keeping_loaded(db.session())
+
+    def register(body: dict, read_first: bool) -> tuple[list[str], Case]:
+        registered: list[Case] = []
+
+        def work():
+            if read_first:
+                db.session.scalar(select(func.count(Case.id)))
+            registered.append(intake.register_case(body, operator, now, commits_next=True))
+            direct.commit_keeping_loaded(db.session())  # as the API commits
+
+        return statements_during(db, work), registered[0]
+
+    for body, read_first, assisted in ((BODY, True, []), (leaking, False, ["housing"])):
+        sent, case = register(body, read_first)
+        assert sent[0] == "BEGIN" and sent[-1] == "COMMIT"  # the statement inside
+        assists = db.session.scalars(select(CaseAssist).where(CaseAssist.case_id == case.id))
+        assert [a.department.code for a in assists] == assisted
+        direct.commit_keeping_loaded(db.session())  # the next one begins its own
