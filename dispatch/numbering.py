@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from datetime import date
 
 import psycopg
@@ -34,7 +36,8 @@ def allocate(prefix: str, day: date) -> tuple[str, int | None]:
     engine = db.session.get_bind()
     case_id = None
     if engine.dialect.name == "postgresql":
-        value, case_id = _next_on_own_pool(_own_engine(engine), prefix, day)
+        own, upsert = _own_engine(engine)
+        value, case_id = _on_own_pool(own, upsert, (prefix, day))
     else:
         bind = {"prefix": prefix, "day": day}
         value = db.session.connection().execute(_NEXT_VALUE_SQLITE, bind).scalar_one()
@@ -43,65 +46,91 @@ def allocate(prefix: str, day: date) -> tuple[str, int | None]:
 
 # One autocommit statement, sent through the driver: every intake runs it, and
 # SQLAlchemy's Connection (transaction bookkeeping, parameter processing, result wrapping)
-# cost twice the driver's own work for it.
+# cost twice the driver's own work for it. {ids} is the sequence of cases.id, as the
+# database names it (pg_get_serial_sequence), written in as a literal.
 _NEXT_VALUE_PG = (
     "INSERT INTO case_number_counters (prefix, day, last_value) VALUES (%s, %s, 1)"
     " ON CONFLICT (prefix, day)"
     " DO UPDATE SET last_value = case_number_counters.last_value + 1"
-    " RETURNING last_value, nextval('cases_id_seq')"  # the SERIAL id's sequence
+    " RETURNING last_value, nextval({ids})"
 )
 
 
-def _next_on_own_pool(engine: Engine, prefix: str, day: date) -> tuple[int, int]:
-    """The upsert on a connection of the numbering pool; a driver error is raised as
-    SQLAlchemy's (an outage answers 503 like any other) and a lost connection leaves the
-    pool."""
+def _on_own_pool(engine: Engine, sql: str, params: tuple) -> tuple:
+    """The first row of `sql` on a connection of the numbering pool; a driver error is
+    raised as SQLAlchemy's (an outage answers 503 like any other) and a lost connection
+    leaves the pool."""
     try:
         connection = engine.raw_connection()
     except psycopg.Error as exc:  # the pool's connect raises the driver's own error
-        raise direct.as_sqlalchemy_error(
-            exc, engine.dialect, None, _NEXT_VALUE_PG, (prefix, day)
-        ) from exc
+        raise direct.as_sqlalchemy_error(exc, engine.dialect, None, sql, params) from exc
     try:
         return direct.fetch_one_on_driver(
-            connection.dbapi_connection,
-            engine.dialect,
-            connection.invalidate,
-            _NEXT_VALUE_PG,
-            (prefix, day),
+            connection.dbapi_connection, engine.dialect, connection.invalidate, sql, params
         )
     finally:
         connection.close()
 
 
-def _own_engine(main: Engine) -> Engine:
+@dataclass
+class _OwnPool:
+    engine: Engine
+    sql: str | None = None  # the upsert, once the sequence of cases.id is known
+
+
+def _own_engine(main: Engine) -> tuple[Engine, str]:
+    """The numbering pool of the app's engine, and its statement."""
     engines = current_app.extensions.setdefault("hotline_numbering", {})
-    engine = engines.get(main)
-    if engine is None:
-        # As large as the main pool: each intake holds one connection of each, and a
-        # connection beyond the pool's size is opened for one statement and closed again
-        # (a new PostgreSQL backend for every intake once more threads than that register).
-        size = main.pool.size() if hasattr(main.pool, "size") else 5
-        engine = engines[main] = create_engine(
-            main.url,
-            isolation_level="AUTOCOMMIT",
-            pool_size=size,
-            max_overflow=current_app.config.get("DB_MAX_OVERFLOW", 10),
-            pool_timeout=5,
-            # autocommit on the driver too: the upsert is sent to it directly
-            connect_args={
-                "connect_timeout": 2,
-                "options": "-c synchronous_commit=off",
-                "autocommit": True,
-            },
-        )
-    return engine
+    own = engines.get(main)
+    if own is None:
+        with _creating:  # one pool per engine, however many intakes start at once
+            own = engines.get(main)
+            if own is None:
+                own = engines[main] = _OwnPool(_new_engine(main))
+    if own.sql is None:  # two threads may both look it up: the same answer
+        own.sql = _NEXT_VALUE_PG.format(ids=_id_sequence(own.engine))
+    return own.engine, own.sql
+
+
+_creating = threading.Lock()
+
+
+def _new_engine(main: Engine) -> Engine:
+    # As large as the main pool: each intake holds one connection of each, and a
+    # connection beyond the pool's size is opened for one statement and closed again
+    # (a new PostgreSQL backend for every intake once more threads than that register).
+    size = main.pool.size() if hasattr(main.pool, "size") else 5
+    return create_engine(
+        main.url,
+        isolation_level="AUTOCOMMIT",
+        pool_size=size,
+        max_overflow=current_app.config.get("DB_MAX_OVERFLOW", 10),
+        pool_timeout=5,
+        # autocommit on the driver too: the upsert is sent to it directly
+        connect_args={
+            "connect_timeout": 2,
+            "options": "-c synchronous_commit=off",
+            "autocommit": True,
+        },
+    )
+
+
+_ID_SEQUENCE = "SELECT pg_get_serial_sequence('cases', 'id')"
+
+
+def _id_sequence(engine: Engine) -> str:
+    """The sequence that gives cases their ids, as a SQL string literal (looked up once
+    per pool: the schema could name it otherwise than SERIAL's cases_id_seq)."""
+    (name,) = _on_own_pool(engine, _ID_SEQUENCE, ())
+    if name is None:
+        raise RuntimeError("cases.id has no sequence: is the schema migrated?")
+    return "'" + name.replace("'", "''") + "'"
 
 
 def dispose() -> None:
     """Close the numbering pool's connections (with the app's own engine)."""
-    for engine in current_app.extensions.pop("hotline_numbering", {}).values():
-        engine.dispose()
+    for own in current_app.extensions.pop("hotline_numbering", {}).values():
+        own.engine.dispose()
 
 
 def _next_value_sqlite():

@@ -38,9 +38,30 @@ def test_the_numbering_pool_has_the_main_pool_size(db, database_url):
         try:
             assert _db.engine.pool.size() == 3
             numbering.allocate("T", date(2026, 12, 1))  # the db fixture clears it
-            own = next(iter(app.extensions["hotline_numbering"].values()))
+            own = next(iter(app.extensions["hotline_numbering"].values())).engine
             assert own.pool.size() == 3 and own.pool._max_overflow == 2
         finally:
             _db.session.rollback()
             _db.engine.dispose()
             numbering.dispose()
+
+
+def test_case_ids_come_from_the_sequence_the_schema_gives_them(db, database_url, make_case):
+    """Numbering takes the new case's id from the sequence of cases.id, whatever its name."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL runs only: SQLite gives the id at the case's insert")
+    from sqlalchemy import text
+
+    db.session.commit()
+    numbering.dispose()
+    db.session.execute(text("ALTER SEQUENCE cases_id_seq RENAME TO case_ids"))
+    db.session.commit()
+    try:
+        first, second = make_case(), make_case()
+        assert second.id == first.id + 1
+        assert db.session.scalar(text("SELECT last_value FROM case_ids")) == second.id
+    finally:
+        db.session.rollback()
+        numbering.dispose()
+        db.session.execute(text("ALTER SEQUENCE case_ids RENAME TO cases_id_seq"))
+        db.session.commit()
