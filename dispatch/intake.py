@@ -101,7 +101,9 @@ def _write(
         events = [direct.row_of(event) for event in history]
         deltas = rollup.deltas_for_new(row)
         children = [(_EVENTS, events), (_DELTAS, deltas), (_OUTBOX, texts)]
-        alone = commits_next and not case.__dict__.get("assists")
+        # all of the transaction: no assisting department, nothing else for the flush
+        pending = session.new or session.dirty or session.deleted
+        alone = commits_next and not case.__dict__.get("assists") and not pending
         written = direct.insert_family(connection, _CASES, row, children, whole_transaction=alone)
         direct.adopt(session, case, written)
         return

@@ -241,20 +241,23 @@ def test_a_registration_after_other_statements_or_with_assists_commits_as_usual(
     intake.register_case(leaking, operator, now)  # the snapshots are loaded
     direct.commit_keeping_loaded(db.session())
 
-    def register(body: dict, read_first: bool) -> tuple[list[str], Case]:
+    def register(body: dict, before: str) -> tuple[list[str], Case]:
         registered: list[Case] = []
 
         def work():
-            if read_first:
+            if before == "a read":
                 db.session.scalar(select(func.count(Case.id)))
+            elif before == "a change":  # made, not yet flushed: it commits with the case
+                operator.display_name = "接线员一号"
             registered.append(intake.register_case(body, operator, now, commits_next=True))
             direct.commit_keeping_loaded(db.session())  # as the API commits
 
         return statements_during(db, work), registered[0]
 
-    for body, read_first, assisted in ((BODY, True, []), (leaking, False, ["housing"])):
-        sent, case = register(body, read_first)
+    for body, before in ((BODY, "a read"), (BODY, "a change"), (leaking, "nothing")):
+        sent, case = register(body, before)
         assert sent[0] == "BEGIN" and sent[-1] == "COMMIT"  # the statement inside
+        assert any(s.startswith("UPDATE users") for s in sent) is (before == "a change")
         assists = db.session.scalars(select(CaseAssist).where(CaseAssist.case_id == case.id))
-        assert [a.department.code for a in assists] == assisted
+        assert [a.department.code for a in assists] == (["housing"] if body is leaking else [])
         direct.commit_keeping_loaded(db.session())  # the next one begins its own
