@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import text
 
 from app import _engine_options, create_app
 from app.extensions import db as _db
@@ -50,8 +51,6 @@ def test_case_ids_come_from_the_sequence_the_schema_gives_them(db, database_url,
     """Numbering takes the new case's id from the sequence of cases.id, whatever its name."""
     if not database_url.startswith("postgresql"):
         pytest.skip("PostgreSQL runs only: SQLite gives the id at the case's insert")
-    from sqlalchemy import text
-
     db.session.commit()
     numbering.dispose()
     db.session.execute(text("ALTER SEQUENCE cases_id_seq RENAME TO case_ids"))

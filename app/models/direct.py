@@ -171,21 +171,19 @@ def insert_family(
     for i, (_table, rows) in enumerate(children):
         params[f"child{i}"] = _json(rows)
     dbapi = connection.connection.dbapi_connection
-    if not (whole_transaction and dbapi.info.transaction_status == _IDLE):
-        (parent_id,) = fetch_one_on_driver(
-            dbapi, connection.dialect, connection.invalidate, statement, params
-        )
-        return parent_id
-    dbapi.autocommit = True
+    commits = whole_transaction and dbapi.info.transaction_status == _IDLE
+    if commits:
+        dbapi.autocommit = True
     try:
         (parent_id,) = fetch_one_on_driver(
             dbapi, connection.dialect, connection.invalidate, statement, params
         )
     finally:
-        if dbapi.info.transaction_status == _IDLE:
-            dbapi.autocommit = False
-        elif not connection.invalidated:  # never back in the pool in autocommit
-            connection.invalidate()
+        if commits:
+            if dbapi.info.transaction_status == _IDLE:
+                dbapi.autocommit = False
+            elif not connection.invalidated:  # never back in the pool in autocommit
+                connection.invalidate()
     return parent_id
 
 
@@ -251,11 +249,7 @@ def _json(rows: list[dict[str, Any]]) -> str:
         for value in row.values():
             if isinstance(value, datetime) and value.tzinfo is None:
                 raise ValueError("naive datetime given; times are timezone-aware UTC inside")
-    return orjson.dumps(rows, default=_json_value, option=_OPTIONS).decode()
+    return orjson.dumps(rows, option=_OPTIONS).decode()  # TypeError for what it cannot write
 
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS  # keys as json's: str()
-
-
-def _json_value(value: Any) -> Any:
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from flask import request
 from sqlalchemy import func, select
 
 from app import create_app
@@ -28,8 +29,6 @@ def test_login_succeeds_and_fails_with_a_message(client, db):
 def test_the_session_lives_in_a_signed_cookie_and_the_api_sets_none(
     app, client, login, auth_header
 ):
-    from flask import request
-
     cookie = login("operator1").get_cookie("session")
     assert cookie is not None and cookie.http_only
     value = cookie.value  # and the same cookie with a character of its signature changed
