@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import shutil
@@ -203,6 +204,29 @@ def cpu_seconds(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def machine_ticks() -> tuple[float, float, float]:
+    """The machine's idle, stolen and total CPU time so far (seconds, from /proc/stat): how
+    much of the two CPUs a round left unused, and how much the host took."""
+    with open("/proc/stat") as stat:
+        fields = [int(f) for f in stat.readline().split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    steal = fields[7] if len(fields) > 7 else 0
+    return fields[3] / tick, steal / tick, sum(fields[:8]) / tick
+
+
+def reference_loop_ms() -> float:
+    """How long this machine takes just now for a fixed piece of pure Python (best of
+    five): the machine's speed of the moment, for comparing runs made hours apart."""
+    best = math.inf
+    for _ in range(5):
+        started = time.perf_counter()
+        table: dict[int, int] = {}
+        for i in range(200_000):
+            table[i % 1000] = table.get(i % 1000, 0) + i
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def database_pids(url: str, dialect: str) -> list[int]:
     """The PostgreSQL backends serving this database (SQLite runs inside the servers)."""
     if dialect != "postgresql":
@@ -272,6 +296,7 @@ def run(url: str, dialect: str, args: argparse.Namespace) -> None:
 
         with tempfile.NamedTemporaryFile(suffix=".log", delete=False) as log:
             log_path = log.name
+        speed = reference_loop_ms()
         processes, bases = serve(url, args.servers, args.threads, log_path)
         try:
             warm_up, tally, elapsed, cpu = drive(
@@ -283,6 +308,7 @@ def run(url: str, dialect: str, args: argparse.Namespace) -> None:
                 lambda: (
                     cpu_seconds([p.pid for p in processes]),
                     cpu_seconds(database_pids(url, dialect)),
+                    *machine_ticks(),
                 ),
             )
         finally:
@@ -312,13 +338,18 @@ def run(url: str, dialect: str, args: argparse.Namespace) -> None:
             f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {errors} errors {tally.errors or ''}"
         )
         print(f"  '{LOCKED}': {tally.errors.get(LOCKED, 0)} answers, {locked_in_log} log lines")
+        servers_cpu, database_cpu, idle, steal, total = cpu
         per_case = [
             f"{1000 * seconds / max(len(tally.numbers), 1):.2f}"
-            for seconds in (*cpu, tally.client_cpu)
+            for seconds in (servers_cpu, database_cpu, tally.client_cpu)
         ]
         print(
             f"  CPU per intake: servers {per_case[0]} ms, database {per_case[1]} ms, "
             f"client {per_case[2]} ms (load average {os.getloadavg()[0]:.1f})"
+        )
+        print(
+            f"  machine: {100 * idle / total:.0f}% of the CPUs idle, {100 * steal / total:.1f}%"
+            f" stolen by the host; reference loop {speed:.0f} ms before the round"
         )
         print(
             f"  stored: {len(acknowledged):,} acknowledged with 201 (warm-up included), "
