@@ -36,3 +36,9 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _languages():
         return {"current_lang": select_locale(), "request_path": request.path}
+
+
+def N_(message: str) -> str:
+    """Marks a message kept in data for extraction (`make translations` extracts `N_`); it
+    is translated where it is shown, with gettext."""
+    return message

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import N_
 from app.models import SmsTemplate
 from dispatch.errors import ValidationFailed
 
@@ -50,14 +51,14 @@ TEMPLATES: dict[str, Template] = {
     for t in (
         Template(
             "receipt",
-            "Receipt to the caller",
+            N_("Receipt to the caller"),
             "您反映的问题已受理,工单号{number},我们将于{deadline}前答复您。查询进度:{link}",
             ("number", "deadline", "link"),
             sample=_SAMPLE,
         ),
         Template(
             "reply",
-            "The department's answer to the caller",
+            N_("The department's answer to the caller"),
             "工单{number}办理结果:{answer} 详情:{link}",
             ("number", "answer", "link"),
             shorten="answer",
@@ -65,14 +66,14 @@ TEMPLATES: dict[str, Template] = {
         ),
         Template(
             "satisfaction",
-            "Satisfaction question to the caller",
+            N_("Satisfaction question to the caller"),
             "请对工单{number}的办理结果评价:回复1满意,2基本满意,3不满意。回复退订不再接收。",
             ("number",),
             sample=_SAMPLE,
         ),
         Template(
             "transferred_out",
-            "Passed on to another hotline: to the caller",
+            N_("Passed on to another hotline: to the caller"),
             "您反映的问题(工单{number})已转至{destination}办理,请留意其联系。",
             ("number", "destination"),
             shorten="destination",
@@ -80,7 +81,7 @@ TEMPLATES: dict[str, Template] = {
         ),
         Template(
             "emergency_dispatch",
-            "Emergency case to the department's on-call phone",
+            N_("Emergency case to the department's on-call phone"),
             "紧急工单{number}({category}):{address} {description} 请于{onsite}前到场处置。",
             ("number", "category", "address", "description", "onsite"),
             shorten="description",
@@ -88,21 +89,21 @@ TEMPLATES: dict[str, Template] = {
         ),
         Template(
             "escalation_1",
-            "Deadline near: to the department's on-call phone",
+            N_("Deadline near: to the department's on-call phone"),
             "工单{number}({category})将于{deadline}到期,请抓紧办理。",
             ("number", "category", "deadline"),
             sample=_SAMPLE,
         ),
         Template(
             "escalation_2",
-            "Overdue: to the department head",
+            N_("Overdue: to the department head"),
             "工单{number}({category})已超期未反馈,已启动督办,请立即办理并回复。",
             ("number", "category", "deadline"),
             sample=_SAMPLE,
         ),
         Template(
             "escalation_3",
-            "Seriously overdue: to the department head",
+            N_("Seriously overdue: to the department head"),
             "工单{number}({category})严重超期,已报热线领导,请立即办理。",
             ("number", "category", "deadline"),
             sample=_SAMPLE,

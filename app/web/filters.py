@@ -27,6 +27,16 @@ CHANNEL_NAMES = {
     "sms": lazy_gettext("SMS"),
     "transfer": lazy_gettext("Transfer"),
 }
+# 短信状态: a text message's state in the outbox (app.models.enums.OutboxStatus).
+OUTBOX_STATUS_NAMES = {
+    "pending": lazy_gettext("pending"),
+    "sending": lazy_gettext("sending"),
+    "sent": lazy_gettext("sent"),
+    "delivered": lazy_gettext("delivered"),
+    "undelivered": lazy_gettext("undelivered"),
+    "failed": lazy_gettext("failed"),
+    "cancelled": lazy_gettext("cancelled"),
+}
 PRIORITY_NAMES = {
     "normal": lazy_gettext("Normal"),
     "urgent": lazy_gettext("Urgent"),
@@ -119,6 +129,7 @@ def init_app(app: Flask) -> None:
         STATUS_NAMES=STATUS_NAMES,
         CHANNEL_NAMES=CHANNEL_NAMES,
         PRIORITY_NAMES=PRIORITY_NAMES,
+        OUTBOX_STATUS_NAMES=OUTBOX_STATUS_NAMES,
         ACTION_NAMES=ACTION_NAMES,
         ROLE_NAMES=ROLE_NAMES,
         UNIT_NAMES=UNIT_NAMES,

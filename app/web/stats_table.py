@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from flask_babel import get_locale, gettext, lazy_gettext
 
 from app.web.filters import CHANNEL_NAMES
-from dispatch import directory, stats
+from dispatch import directory, stats_definitions
 from dispatch.stats import Figures, Report
 
 
@@ -138,7 +138,7 @@ def display_names(by: str | None) -> dict[str, str]:
 def definitions() -> list[tuple[str, str, str]]:
     """The service's written definitions (key, Chinese name, text) of every figure shown,
     the text in the page's language where a translation of it exists."""
-    return [(key, name, gettext(text)) for key, name, text in stats.DEFINITIONS]
+    return stats_definitions.shown(gettext)
 
 
 @dataclass(frozen=True)
