@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -68,6 +70,38 @@ def choice(data: dict, name: str, options: type, errors: FieldErrors, default=No
     except (ValueError, TypeError):
         errors.add(name, "must be one of " + ", ".join(o.value for o in options))
         return None
+
+
+def coordinates(
+    data: Mapping[str, Any], names: tuple[str, str], errors: FieldErrors, *, form: bool = False
+) -> tuple[float | None, float | None]:
+    """A location in WGS84 degrees from the fields `names` (latitude, longitude), both or
+    neither: JSON numbers, or a form's text of numbers (`form`); (None, None) when neither
+    is given."""
+    lat_name, long_name = names
+    raw = (data.get(lat_name), data.get(long_name))
+    if all(value is None or value == "" for value in raw):
+        return None, None
+    try:
+        latitude, longitude = (_degrees(value, form) for value in raw)
+    except ValueError:
+        errors.add(lat_name, f"{lat_name} and {long_name} must both be WGS84 degrees")
+        return None, None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        errors.add(lat_name, f"{lat_name} must be within ±90 and {long_name} within ±180")
+        return None, None
+    return round(latitude, 7), round(longitude, 7)
+
+
+def _degrees(value: Any, form: bool) -> float:
+    if form and isinstance(value, str):
+        value = value.strip()
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(value)
+    degrees = float(value)
+    if not math.isfinite(degrees):
+        raise ValueError(value)
+    return degrees
 
 
 def boolean(data: dict, name: str, errors: FieldErrors) -> bool | None:

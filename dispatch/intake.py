@@ -31,7 +31,7 @@ from dispatch import (
     settings,
 )
 from dispatch.errors import NotAllowed, ValidationFailed
-from dispatch.fields import FieldErrors, choice, text
+from dispatch.fields import FieldErrors, choice, coordinates, text
 from notifications import citizen, outbox
 
 INTAKE_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
@@ -165,6 +165,7 @@ def _validate(data: object) -> dict:
         "description": text(data, "description", errors, required=True, max_length=DESCRIPTION_MAX),
         "address": text(data, "address", errors, max_length=200),
         "district": text(data, "district", errors, max_length=50),
+        **_location(data, errors),
         **linkage.transfer_in_fields(data, channel, errors),
     }
     category = None
@@ -178,6 +179,14 @@ def _validate(data: object) -> dict:
     if category.is_emergency:
         fields["priority"] = Priority.EMERGENCY
     return fields
+
+
+def _location(data: dict, errors: FieldErrors) -> dict:
+    """The case's coordinates (位置), when given: both or neither."""
+    if "latitude" not in data and "longitude" not in data:
+        return {}
+    latitude, longitude = coordinates(data, ("latitude", "longitude"), errors)
+    return {"latitude": latitude, "longitude": longitude}
 
 
 def _phone(data: dict, errors: FieldErrors) -> str:

@@ -8,7 +8,6 @@ reasons or who handled it. Requests posted here are ordinary web cases (intake.r
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +20,7 @@ from app.models import Case, Category, Channel, RoutingRevision, Status
 from app.models.enums import OPEN_STATUSES
 from dispatch import directory, intake, open311_keys, phones, settings
 from dispatch.errors import NotFound, ValidationFailed
-from dispatch.fields import FieldErrors, clean_text
+from dispatch.fields import FieldErrors, clean_text, coordinates
 
 CLOSED_STATUSES = (Status.CLOSED, Status.ARCHIVED)
 MAX_REQUESTS = 1000  # the spec's default volume: 90 days or 1000 requests, the smaller
@@ -36,6 +35,7 @@ OPEN311_NAMES = {
     "category": "service_code",
     "address": "address_string",
     "district": "attribute[district]",
+    "latitude": "lat",
 }
 
 
@@ -202,9 +202,12 @@ def _intake_data(form: Mapping[str, str], category: Category) -> dict:
         "caller_name": _name(_text(form, "first_name", errors), _text(form, "last_name", errors)),
         "category": category.code,
         "description": description,
-        "address": _location(form, errors),
+        "address": _address(form, errors),
         "district": attributes.get("district", ""),
     }
+    data["latitude"], data["longitude"] = coordinates(form, ("lat", "long"), errors, form=True)
+    if not data["address"] and data["latitude"] is None and "lat" not in errors.errors:
+        errors.add("address_string", "a location is required: lat and long, or address_string")
     for name in ("email", "device_id", "account_id", "media_url", "address_id"):
         if len(_text(form, name, errors)) > 200:
             errors.add(name, "must be at most 200 characters")
@@ -243,31 +246,12 @@ def _is_cjk(char: str) -> bool:
     return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
 
 
-def _location(form: Mapping[str, str], errors: FieldErrors) -> str:
-    """The address as given; without one, the coordinates (or the address id) as text."""
-    address = _text(form, "address_string", errors)
-    lat, long = _text(form, "lat", errors), _text(form, "long", errors)
-    coordinates = ""
-    if lat or long:
-        coordinates = _coordinates(lat, long, errors)
-    address_id = _text(form, "address_id", errors)
-    found = address or coordinates or address_id
-    if not found and "lat" not in errors.errors:
-        errors.add("address_string", "a location is required: lat and long, or address_string")
-    if len(found) > 200:
+def _address(form: Mapping[str, str], errors: FieldErrors) -> str:
+    """The address as given, else the address id of the client's own address list."""
+    address = _text(form, "address_string", errors) or _text(form, "address_id", errors)
+    if len(address) > 200:
         errors.add("address_string", "must be at most 200 characters")
-    return found
-
-
-def _coordinates(lat: str, long: str, errors: FieldErrors) -> str:
-    try:
-        y, x = float(lat), float(long)
-    except ValueError:
-        y = x = math.nan
-    if not (-90 <= y <= 90 and -180 <= x <= 180):
-        errors.add("lat", "lat and long must both be WGS84 degrees")
-        return ""
-    return f"{y:.6f},{x:.6f}"
+    return address
 
 
 def _attributes(form: Mapping[str, str], errors: FieldErrors) -> dict[str, str]:

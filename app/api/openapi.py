@@ -73,6 +73,8 @@ CASE_SCHEMA = {
         "description": {"type": "string"},
         "address": {"type": "string"},
         "district": {"type": "string"},
+        "latitude": {"type": "number", "nullable": True, "description": "WGS84 degrees"},
+        "longitude": {"type": "number", "nullable": True, "description": "WGS84 degrees"},
         "external_ref": {"type": "string", "description": "the other hotline's reference"},
         "source_hotline": {
             "type": "string",
@@ -153,6 +155,13 @@ SCHEMAS = {
             "description": {"type": "string", "minLength": 1, "maxLength": 5000},
             "address": {"type": "string", "maxLength": 200},
             "district": {"type": "string", "maxLength": 50},
+            "latitude": {
+                "type": "number",
+                "minimum": -90,
+                "maximum": 90,
+                "description": "where the problem is (WGS84 degrees); with longitude, or neither",
+            },
+            "longitude": {"type": "number", "minimum": -180, "maximum": 180},
             "priority": {"type": "string", "enum": [p.value for p in Priority]},
             "external_ref": {
                 "type": "string",

@@ -48,6 +48,8 @@ def case_json(case: Case, viewer: User | None, with_events: bool = False) -> dic
         "description": case.description,
         "address": case.address,
         "district": case.district,
+        "latitude": case.latitude,
+        "longitude": case.longitude,
         "external_ref": case.external_ref,
         "source_hotline": case.source_hotline,
         "transferred_to": case.transferred_to,

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -59,6 +70,10 @@ class Case(db.Model):
     description: Mapped[str] = mapped_column(Text)
     address: Mapped[str] = mapped_column(String(200), default="")
     district: Mapped[str] = mapped_column(String(50), default="")
+    # 位置: where the problem is, in WGS84 degrees, when the reporter gave coordinates (an
+    # Open311 client's lat/long, or the API's latitude/longitude); both or neither.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     external_ref: Mapped[str] = mapped_column(String(64), default="")
     # 转入: the hotline that passed the case in (channel transfer); 转出: the hotline it was
     # passed on to, and that hotline's reference, once transferred out (closed here).

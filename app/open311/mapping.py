@@ -71,8 +71,8 @@ def request_json(case: Case, history: PublicHistory) -> dict:
         "address": case.address or None,
         "address_id": None,
         "zipcode": None,
-        "lat": None,
-        "long": None,
+        "lat": case.latitude,
+        "long": case.longitude,
         "media_url": None,
     }
 

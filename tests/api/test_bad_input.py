@@ -45,6 +45,14 @@ def error_of(answer) -> dict:
         ({"district": True}, "district"),
         ({"priority": "asap"}, "priority"),
         ({"external_ref": "r" * 65}, "external_ref"),
+        ({"latitude": 39.9}, "latitude"),  # without its longitude
+        ({"latitude": 39.9, "longitude": None}, "latitude"),
+        ({"latitude": "39.9", "longitude": "116.4"}, "latitude"),  # text, not numbers
+        ({"latitude": True, "longitude": 116.4}, "latitude"),
+        ({"latitude": 90.5, "longitude": 116.4}, "latitude"),
+        ({"latitude": 39.9, "longitude": -180.1}, "latitude"),
+        ({"latitude": [39.9], "longitude": 116.4}, "latitude"),
+        ({"latitude": 1e400, "longitude": 116.4}, "latitude"),  # parsed as infinity
     ],
 )
 def test_a_bad_field_is_a_422_naming_it(client, auth_header, counts, change, field):
@@ -52,6 +60,16 @@ def test_a_bad_field_is_a_422_naming_it(client, auth_header, counts, change, fie
     answer = client.post("/api/v1/cases", json={**GOOD, **change}, headers=auth_header("operator1"))
     assert answer.status_code == 422
     assert field in error_of(answer)["fields"]
+    assert counts() == before
+
+
+def test_a_coordinate_that_is_not_a_number_is_a_422(client, auth_header, counts):
+    before = counts()
+    headers = {**auth_header("operator1"), "Content-Type": "application/json"}
+    body = b'{"channel": "phone", "caller_phone": "13812341234", "category": "water.outage", '
+    body += b'"description": "x", "latitude": NaN, "longitude": 116.4}'
+    answer = client.post("/api/v1/cases", data=body, headers=headers)
+    assert answer.status_code == 422 and "latitude" in error_of(answer)["fields"]
     assert counts() == before
 
 

@@ -73,7 +73,19 @@ def test_coordinates_alone_are_a_location(client, db, api_key):
     (created,) = post(client, api_key=api_key, **fields).get_json()
     db.session.rollback()
     case = db.session.scalar(select(Case).where(Case.number == created["service_request_id"]))
-    assert case.address == "39.904200,116.407400"
+    assert (case.address, case.latitude, case.longitude) == ("", 39.9042, 116.4074)
+    (read,) = client.get(f"{BASE}/requests/{case.number}.json").get_json()
+    assert (read["lat"], read["long"], read["address"]) == (39.9042, 116.4074, None)
+    root = xml_of(client.get(f"{BASE}/requests/{case.number}.xml"))
+    assert (root[0].findtext("lat"), root[0].findtext("long")) == ("39.9042", "116.4074")
+
+
+def test_coordinates_and_an_address_are_both_kept(client, db, api_key):
+    fields = {**GOOD, "lat": " 39.9042 ", "long": "116.4074"}
+    (created,) = post(client, api_key=api_key, **fields).get_json()
+    db.session.rollback()
+    case = db.session.scalar(select(Case).where(Case.number == created["service_request_id"]))
+    assert (case.address, case.latitude, case.longitude) == ("幸福路18号", 39.9042, 116.4074)
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
@@ -112,6 +124,8 @@ BAD = [
     ({"address_string": ""}, "location"),
     ({"address_string": "", "lat": "91", "long": "116"}, "lat"),
     ({"address_string": "", "lat": "39.9"}, "lat"),
+    ({"lat": "39.9", "long": "east"}, "lat"),  # with an address, bad coordinates still refused
+    ({"lat": "nan", "long": "116.4"}, "lat"),
     ({"attribute[colour]": "red"}, "attribute[colour]"),
     ({"attribute[district]": "区" * 51}, "attribute[district]"),
     ({"first_name": "名" * 101}, "first_name"),
