@@ -73,9 +73,20 @@ def escalate_due_cases(now: datetime | None = None) -> list[escalation.Escalated
 
 
 def fold_statistics() -> int:
-    """Fold the committed statistics deltas into the rollup (one transaction)."""
+    """Fold the committed statistics deltas into the rollup (one transaction). When the
+    rollup's days were cut in another time zone than this process's HOTLINE_TIMEZONE (it
+    was changed), rebuild it in this one instead: its figures would mix two calendars."""
     with writing():
-        touched = rollup_sql.fold()
+        change = rollup_rebuild.zone_change()
+        if change is not None:
+            log.warning(
+                "the statistics rollup was cut in time zone %s, HOTLINE_TIMEZONE is %s now: "
+                "rebuilding it",
+                *change,
+            )
+            touched = rollup_rebuild.rebuild()
+        else:
+            touched = rollup_sql.fold()
         db.session.commit()
     return touched
 

@@ -1,12 +1,17 @@
 """The full rebuild of the statistics rollup from the cases, set-wise: on PostgreSQL one
 scan of the cases into grouping sets, on SQLite the projection materialized once and
-grouped by each dimension."""
+grouped by each dimension; and the time zone the rollup's days were cut in (the rollup
+state), which a rebuild records and a change of HOTLINE_TIMEZONE calls for."""
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from datetime import datetime
+
+from sqlalchemy import bindparam, text
 
 from app.extensions import db
+from app.models import RollupState, utcnow
+from app.models.base import UTCDateTime
 from app.models.stats import BUCKETS, COUNTERS
 from dispatch import settings
 from dispatch.rollup import BUCKET_EDGES
@@ -42,7 +47,34 @@ def rebuild() -> int:
         db.session.execute(text(_rebuild_postgresql()))
     else:
         db.session.execute(text(_rebuild_sqlite()))
+    _record_zone(utcnow())
     return db.session.scalar(text("SELECT count(*) FROM stats_daily"))
+
+
+def zone_change() -> tuple[str, str] | None:
+    """(the zone the rollup was cut in, this process's HOTLINE_TIMEZONE) when they differ;
+    else None. A rollup without a recorded zone (kept before the record existed, or new)
+    is taken to be in this process's zone, which is recorded (the caller commits)."""
+    zone = settings.timezone().key
+    recorded = db.session.get(RollupState, 1)
+    if recorded is None:
+        _record_zone(None)
+        return None
+    if recorded.time_zone != zone:
+        return recorded.time_zone, zone
+    return None
+
+
+def _record_zone(rebuilt_at: datetime | None) -> None:
+    """The rollup is in this process's zone now (upserted: two recorders never collide)."""
+    db.session.execute(_RECORD_ZONE, {"zone": settings.timezone().key, "at": rebuilt_at})
+
+
+_RECORD_ZONE = text(
+    "INSERT INTO stats_rollup_state (id, time_zone, rebuilt_at) VALUES (1, :zone, :at) "
+    "ON CONFLICT (id) DO UPDATE SET time_zone = excluded.time_zone, "
+    "rebuilt_at = COALESCE(excluded.rebuilt_at, stats_rollup_state.rebuilt_at)"
+).bindparams(bindparam("at", type_=UTCDateTime()))
 
 
 def _day_number_postgresql() -> str:

@@ -28,6 +28,7 @@ from app.models import (
     Open311Key,
     OutboxMessage,
     ReferenceVersion,
+    RollupState,
     RoutingRule,
     SmsOptOut,
     SmsSenderPace,
@@ -46,6 +47,7 @@ from notifications import templates
 from tests import dbserver
 
 CASE_TABLES = [
+    RollupState,
     StatsDaily,
     StatsDelta,
     CaseAttachment,

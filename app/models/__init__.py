@@ -35,7 +35,7 @@ from app.models.outbox import (
 from app.models.policies import DeadlinePolicy
 from app.models.reference import ReferenceVersion
 from app.models.routing import RoutingRevision, RoutingRule
-from app.models.stats import StatsDaily, StatsDelta
+from app.models.stats import RollupState, StatsDaily, StatsDelta
 from app.models.users import ApiToken, User
 
 __all__ = [
@@ -70,6 +70,7 @@ __all__ = [
     "RoutingRule",
     "StatsDaily",
     "StatsDelta",
+    "RollupState",
     "Status",
     "SupervisionNotice",
     "User",

@@ -7,12 +7,13 @@ dispatch/rollup.py's BUCKET_EDGES) lets the 90th percentile be read without the 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+from app.models.base import UTCDateTime
 
 BUCKETS = 22
 COUNTERS = (
@@ -84,3 +85,16 @@ class StatsDelta(db.Model):
     transferred_out: Mapped[int] = _counter()
     bucket: Mapped[int] = mapped_column(Integer, default=-1, server_default="-1")  # -1: none
     bucket_n: Mapped[int] = _counter()
+
+
+class RollupState(db.Model):
+    """The rollup's one row of state: the time zone its days were cut in (HOTLINE_TIMEZONE
+    when it was last rebuilt, or when it was first folded under this record). A process
+    configured with another zone would file new cases on other days: the scheduler
+    rebuilds the rollup in its own zone when they differ (dispatch/rollup_rebuild.py)."""
+
+    __tablename__ = "stats_rollup_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    time_zone: Mapped[str] = mapped_column(String(64))
+    rebuilt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

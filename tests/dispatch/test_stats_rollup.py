@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.extensions import db as _db
-from app.models import Action, Case
+from app.models import Action, Case, RollupState
 from app.sqlite import writing
-from dispatch import intake, lifecycle, rollup_rebuild, rollup_sql, stats, stats_live
+from dispatch import intake, jobs, lifecycle, rollup_rebuild, rollup_sql, stats, stats_live
 from dispatch.errors import InvalidTransition, NotAllowed, ValidationFailed
 
 ROUNDS = itertools.count()
@@ -209,3 +209,32 @@ def test_the_rebuild_equals_the_rollup_kept_incrementally(db, user):
         _db.text("SELECT * FROM stats_daily ORDER BY dim, day, dept, key")
     ).all()
     assert rebuilt_rows == kept_rows
+
+
+def test_a_new_time_zone_has_the_scheduler_rebuild_the_rollup_in_it(app, db, user, caplog):
+    """Cases registered near midnight fall on other days in another zone: after
+    HOTLINE_TIMEZONE changes, the next fold rebuilds the rollup once, in the new zone."""
+    base = datetime(2025, 3, 1, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai, 15:30 in London
+    plan = [("intake", c, "phone", "") for c in CATEGORIES]
+    plan += [("accept", i, "water", True) for i in range(len(CATEGORIES))]
+    _take(plan, base, user)
+    assert jobs.fold_statistics() > 0  # the zone of the rollup recorded: Asia/Shanghai
+    assert db.session.get(RollupState, 1).time_zone == "Asia/Shanghai"
+    start, end = base.date() - timedelta(days=2), base.date() + timedelta(days=4)
+    zone = app.config["TIMEZONE"]
+    try:
+        app.config["TIMEZONE"] = "Europe/London"
+        assert _served(start, end) != _plain(start, end)  # the days were cut elsewhere
+        with caplog.at_level("WARNING", logger="dispatch.jobs"):
+            jobs.fold_statistics()
+        assert "Asia/Shanghai" in caplog.text and "Europe/London" in caplog.text
+        assert _served(start, end) == _plain(start, end)
+        state = db.session.get(RollupState, 1)
+        assert state.time_zone == "Europe/London" and state.rebuilt_at is not None
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="dispatch.jobs"):
+            jobs.fold_statistics()  # the next fold only folds
+        assert "rebuilding" not in caplog.text
+    finally:
+        app.config["TIMEZONE"] = zone
+        db.session.rollback()
