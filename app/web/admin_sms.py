@@ -35,6 +35,7 @@ def messages():
         counts=outbox.counts(),
         status=status,
         statuses=list(OutboxStatus),
+        templates=templates.TEMPLATES,
     )
 
 

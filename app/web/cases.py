@@ -21,6 +21,7 @@ from flask_login import login_required
 from app.auth import roles_required
 from app.extensions import db
 from app.models import Action, Channel, Priority, Role, utcnow
+from app.web import history
 from dispatch import (
     attachments,
     cases,
@@ -147,6 +148,7 @@ def detail(number: str):
         departments=directory.list_departments(),
         files=attachments.of_case(case),
         suggestions=_suggestions(case),
+        history=history.timeline(case.events),
     )
 
 

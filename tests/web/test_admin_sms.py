@@ -38,6 +38,7 @@ def test_a_failed_message_shows_twilios_error_and_is_sent_again(login, db, now):
     assert listing.status_code == 200
     assert "Twilio 429" in listing.text and "+86 138****5678" in listing.text
     assert PHONE not in listing.text and "13812345678" not in listing.text
+    assert "受理回执(发来电人)" in listing.text and "发送失败" in listing.text  # in Chinese
     page = admin.get(f"/admin/sms/{row.id}")
     assert "重新发送" in page.text
     answer = admin.post(f"/admin/sms/{row.id}/retry")
