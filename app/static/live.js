@@ -9,6 +9,13 @@
   let lastAt = root.dataset.since;
   const seen = new Set();
   const names = JSON.parse((document.getElementById("status-names") || {}).textContent || "{}");
+  const departments = JSON.parse(
+    (document.getElementById("department-names") || {}).textContent || "{}");
+  // The time of an event in the page's language, 24-hour, in the hotline's time zone.
+  const clock = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+    hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+    timeZone: labels.tz || undefined,
+  });
 
   function caseLink(number) {
     const a = document.createElement("a");
@@ -24,11 +31,11 @@
     if (payload.at && payload.at > lastAt) lastAt = payload.at;
     if (!feed) return;
     const li = document.createElement("li");
-    const when = new Date(payload.at).toLocaleTimeString();
+    const when = clock.format(new Date(payload.at));
     li.append(when + " ");
     if (kind === "case.escalated") {
       li.className = "escalated";
-      li.append(labels.escalated + " (" + labels.level + " " + payload.level + ") ");
+      li.append(labels.escalated.replace("LEVEL", payload.level) + " ");
     } else {
       li.append((kind === "case.created" ? labels.created : labels.updated) + " ");
     }
@@ -37,7 +44,7 @@
       beep();
     }
     li.append(caseLink(payload.number));
-    if (payload.department) li.append(" · " + payload.department);
+    if (payload.department) li.append(" · " + (departments[payload.department] || payload.department));
     if (payload.status) li.append(" · " + (names[payload.status] || payload.status));
     feed.prepend(li);
     refreshCounters();

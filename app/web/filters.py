@@ -8,7 +8,7 @@ from flask import Flask, g
 from flask_babel import format_datetime, gettext, lazy_gettext
 
 from app.models import Case, utcnow
-from dispatch import phones
+from dispatch import directory, phones
 from dispatch.cases import can_see_caller
 
 STATUS_NAMES = {
@@ -123,6 +123,11 @@ def status_names() -> dict[str, str]:
     return {key: str(name) for key, name in STATUS_NAMES.items()}
 
 
+def department_names() -> dict[str, str]:
+    """Departments' names by code, for the live script."""
+    return {d.code: d.name for d in directory.list_departments()}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(local=local, time_left=time_left, mask_phone=phones.mask)
     app.jinja_env.globals.update(
@@ -137,4 +142,5 @@ def init_app(app: Flask) -> None:
         caller_name=caller_name,
         now=utcnow,
         status_names=status_names,
+        department_names=department_names,
     )

@@ -3,6 +3,9 @@ and an incoming call, without a reload (screenshots go to instance/screenshots/)
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 import requests
 from selenium.webdriver.common.by import By
@@ -48,6 +51,12 @@ def test_the_board_shows_a_new_case_without_a_reload(server, db, browser):
     wait.until(ec.text_to_be_present_in_element((By.ID, "feed"), number))
     item = browser.find_element(By.CSS_SELECTOR, "#feed li")
     assert "emergency" in item.get_attribute("class")  # impossible to miss
+    # the hotline's local time, 24-hour, and the department by its name
+    local = datetime.fromisoformat(created.json()["created_at"]).astimezone(
+        ZoneInfo(live_app.config["TIMEZONE"])
+    )
+    assert item.text.startswith(local.strftime("%H:%M:")), item.text
+    assert "市燃气集团" in item.text and "PM" not in item.text and "AM" not in item.text
     assert browser.execute_script("return window.notReloaded === true;")
     screenshot(browser, "board-live-case")
 
