@@ -35,7 +35,7 @@ app/translations/zh/LC_MESSAGES/messages.mo: app/translations/zh/LC_MESSAGES/mes
 	$(BIN)/pybabel compile -d app/translations
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k N_ -o app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k N_ -k Message -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations
 
 serve: setup

@@ -42,3 +42,18 @@ def N_(message: str) -> str:
     """Marks a message kept in data for extraction (`make translations` extracts `N_`); it
     is translated where it is shown, with gettext."""
     return message
+
+
+class Message(str):
+    """A message of the services with its parameters: as a string it is the English text
+    (what the JSON API answers and the logs say); a page shows it in its own language
+    (app/web/messages.py). `make translations` extracts the msgid (`Message` is a
+    keyword)."""
+
+    msgid: str
+    params: dict
+
+    def __new__(cls, msgid: str, **params) -> Message:
+        message = super().__new__(cls, msgid % params if params else msgid)
+        message.msgid, message.params = msgid, params
+        return message

@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.i18n import N_, Message
 from app.models import Action, Case, Status, User
 from dispatch import cases, lifecycle, settings, transitions
 from dispatch.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -49,7 +50,7 @@ def parse_day(raw: object, name: str = "before") -> date:
     try:
         return date.fromisoformat(raw.strip() if isinstance(raw, str) else "")
     except ValueError as exc:
-        raise ValidationFailed({name: "must be a date (YYYY-MM-DD)"}) from exc
+        raise ValidationFailed({name: N_("must be a date (YYYY-MM-DD)")}) from exc
 
 
 def _closed(before: datetime | None):
@@ -76,9 +77,9 @@ def archive_selected(numbers: list[str], actor: User, now: datetime) -> Outcome:
     _check_role(actor)
     wanted = list(dict.fromkeys(n.strip() for n in numbers if isinstance(n, str) and n.strip()))
     if not wanted:
-        raise ValidationFailed({"number": "choose at least one case"})
+        raise ValidationFailed({"number": N_("choose at least one case")})
     if len(wanted) > MAX_SELECTED:
-        raise ValidationFailed({"number": f"at most {MAX_SELECTED} cases at once"})
+        raise ValidationFailed({"number": Message("at most %(n)d cases at once", n=MAX_SELECTED)})
     return _archive_each(wanted, actor, now)
 
 
@@ -126,4 +127,4 @@ def _archive_each(numbers: list[str], actor: User, now: datetime) -> Outcome:
 
 def _check_role(actor: User) -> None:
     if actor.role not in transitions.TRANSITIONS[Action.ARCHIVE].roles:
-        raise NotAllowed(f"role {actor.role} may not archive cases")
+        raise NotAllowed(Message("role %(role)s may not archive cases", role=actor.role))

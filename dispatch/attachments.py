@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import Message
 from app.models import Case, CaseAttachment, CaseEvent, User
 from dispatch.errors import NotFound, ValidationFailed
 
@@ -48,17 +49,21 @@ def check(uploads: list[Upload]) -> list[tuple[Upload, str]]:
     limit = current_app.config["ATTACHMENT_MAX_BYTES"]
     most = current_app.config["ATTACHMENTS_PER_REPLY"]
     if len(uploads) > most:
-        raise ValidationFailed({FIELD: f"at most {most} files"})
+        raise ValidationFailed({FIELD: Message("at most %(n)d files", n=most)})
     checked = []
     for upload in uploads:
         name = upload.filename[:100] or "?"
         if not upload.data:
-            raise ValidationFailed({FIELD: f"{name}: the file is empty"})
+            raise ValidationFailed({FIELD: Message("%(file)s: the file is empty", file=name)})
         if len(upload.data) > limit:
-            raise ValidationFailed({FIELD: f"{name}: larger than {limit // 2**20} MB"})
+            raise ValidationFailed(
+                {FIELD: Message("%(file)s: larger than %(mb)d MB", file=name, mb=limit // 2**20)}
+            )
         kind = kind_of(upload.data)
         if kind is None:
-            raise ValidationFailed({FIELD: f"{name}: not a JPEG, PNG or WebP image or a PDF"})
+            raise ValidationFailed(
+                {FIELD: Message("%(file)s: not a JPEG, PNG or WebP image or a PDF", file=name)}
+            )
         checked.append((upload, kind))
     return checked
 

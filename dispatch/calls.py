@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
+from app.i18n import N_
 from app.models import Call, Case, Channel, Role
 from dispatch import cases, intake, phones, settings
 from dispatch.errors import ValidationFailed
@@ -41,7 +42,7 @@ def _caller(raw: str) -> str:
 def receive(call_sid: str, from_raw: str, to_raw: str, now: datetime, hours: str) -> Call:
     """Record an incoming call once per CallSid and, the first time, pop it up to operators."""
     if not call_sid or len(call_sid) > 64:
-        raise ValidationFailed({"CallSid": "is required"})
+        raise ValidationFailed({"CallSid": N_("is required")})
     in_hours = within_hours(now, hours)
     row = {
         "call_sid": call_sid,

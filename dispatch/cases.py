@@ -9,6 +9,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.i18n import N_
 from app.models import Case, CaseAssist, Category, Department, Role, Status, User
 from dispatch import phones
 from dispatch.errors import NotFound, ValidationFailed
@@ -90,7 +91,7 @@ def _apply(query: Select, wanted: CaseFilter, now: datetime, region: str) -> Sel
     for name in ("status", "department", "category", "phone", "q"):
         value = getattr(wanted, name)
         if value is not None and clean_text(value) is None:
-            raise ValidationFailed({name: "must be text"})
+            raise ValidationFailed({name: N_("must be text")})
     if wanted.status:
         if wanted.status not in set(Status):
             errors["status"] = "unknown status"

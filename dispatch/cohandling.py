@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.i18n import N_, Message
 from app.models import Case, CaseAssist, Role, User
 from app.models.cases import TEXT_MAX
 from dispatch.errors import InvalidTransition, NotAllowed, ValidationFailed
@@ -22,9 +23,13 @@ def assist_of(case: Case, user: User) -> CaseAssist | None:
 def check_opinion(case: Case, actor: User) -> None:
     assist = assist_of(case, actor)
     if assist is None:
-        raise NotAllowed("only a handler of an assisting department gives an opinion")
+        raise NotAllowed(N_("only a handler of an assisting department gives an opinion"))
     if not assist.owed:
-        raise InvalidTransition(f"{assist.department.name} has given its opinion already")
+        raise InvalidTransition(
+            Message(
+                "%(department)s has given its opinion already", department=assist.department.name
+            )
+        )
 
 
 def give_opinion(case: Case, actor: User, now: datetime, params: dict) -> dict:

@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import N_
 from app.models import Category, Department, Role, User
 from dispatch import catalog, phones, routing, settings
 from dispatch.errors import NotFound, ValidationFailed
@@ -21,7 +22,7 @@ def department_by_code(code: object, field: str = "department") -> Department:
     if _lookup_code(code):
         dept = db.session.scalar(select(Department).where(Department.code == code))
     if dept is None or not dept.active:
-        raise ValidationFailed({field: "unknown department"})
+        raise ValidationFailed({field: N_("unknown department")})
     return dept
 
 
@@ -32,7 +33,7 @@ def category_by_code(code: object, field: str = "category") -> Category:
     if _lookup_code(code):
         cat = catalog.category(code)
     if cat is None or not cat.active:
-        raise ValidationFailed({field: "unknown category"})
+        raise ValidationFailed({field: N_("unknown category")})
     return cat
 
 
@@ -52,7 +53,7 @@ def list_categories() -> list[Category]:
 def _code(data: dict, errors: FieldErrors) -> str:
     code = text(data, "code", errors, required=True, max_length=32)
     if code and not CODE_PATTERN.match(code):
-        errors.add("code", "use lowercase letters, digits, '-', '_' or '.'")
+        errors.add("code", N_("use lowercase letters, digits, '-', '_' or '.'"))
     return code
 
 
@@ -63,7 +64,7 @@ def _optional_phone(data: dict, name: str, errors: FieldErrors) -> str | None:
     try:
         return phones.normalize(raw, settings.phone_region())
     except phones.InvalidPhone:
-        errors.add(name, "not a valid phone number")
+        errors.add(name, N_("not a valid phone number"))
         return None
 
 
@@ -77,7 +78,7 @@ def save_department(data: dict, department: Department | None = None) -> Departm
     head = _optional_phone(data, "head_phone", errors)
     clash = db.session.scalar(select(Department).where(Department.code == code))
     if clash is not None and clash is not department:
-        errors.add("code", "already used")
+        errors.add("code", N_("already used"))
     errors.raise_if_any()
     department = department or Department()
     department.code, department.name, department.name_en = code, name, name_en
@@ -99,9 +100,9 @@ def save_category(data: dict, category: Category | None = None) -> Category:
     dept = _optional_ref(data, "default_department", Department, errors)
     clash = db.session.scalar(select(Category).where(Category.code == code))
     if clash is not None and clash is not category:
-        errors.add("code", "already used")
+        errors.add("code", N_("already used"))
     if category is not None and parent is not None and category in parent.path():
-        errors.add("parent", "would make a loop")
+        errors.add("parent", N_("would make a loop"))
     errors.raise_if_any()
     category = category or Category()
     category.code, category.name, category.name_en = code, name, name_en
@@ -129,7 +130,7 @@ def _optional_ref(data: dict, name: str, model: type, errors: FieldErrors):
     if _lookup_code(code):
         found = db.session.scalar(select(model).where(model.code == code))
     if found is None:
-        errors.add(name, "unknown code")
+        errors.add(name, N_("unknown code"))
     return found
 
 
@@ -141,17 +142,17 @@ def create_user(data: dict) -> User:
     role = choice(data, "role", Role, errors)
     password = data.get("password") or ""
     if not isinstance(password, str) or len(password) < 8:
-        errors.add("password", "must be at least 8 characters")
+        errors.add("password", N_("must be at least 8 characters"))
     dept = _optional_ref(data, "department", Department, errors)
     phone = _optional_phone(data, "phone", errors)
     if role == Role.HANDLER and dept is None:
-        errors.add("department", "a handler belongs to a department")
+        errors.add("department", N_("a handler belongs to a department"))
     if (
         username
         and "username" not in errors.errors
         and db.session.scalar(select(User).where(User.username == username))
     ):
-        errors.add("username", "already used")
+        errors.add("username", N_("already used"))
     errors.raise_if_any()
     user = User(username=username, display_name=display_name or username, role=role, phone=phone)
     user.department = dept if role == Role.HANDLER else None

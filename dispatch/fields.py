@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from app.i18n import N_, Message
 from dispatch.errors import ValidationFailed
 
 
@@ -47,15 +48,15 @@ def text(
     raw = data.get(name)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if required:
-            errors.add(name, "is required")
+            errors.add(name, N_("is required"))
         return ""
     value = clean_text(raw)
     if value is None:
-        errors.add(name, "must be text")
+        errors.add(name, N_("must be text"))
         return ""
     value = value.strip()
     if len(value) > max_length:
-        errors.add(name, f"must be at most {max_length} characters")
+        errors.add(name, Message("must be at most %(n)d characters", n=max_length))
     return value
 
 
@@ -63,12 +64,14 @@ def choice(data: dict, name: str, options: type, errors: FieldErrors, default=No
     """One of an enum's values."""
     raw = data.get(name, default)
     if raw is None:
-        errors.add(name, "is required")
+        errors.add(name, N_("is required"))
         return None
     try:
         return options(raw)
     except (ValueError, TypeError):
-        errors.add(name, "must be one of " + ", ".join(o.value for o in options))
+        errors.add(
+            name, Message("must be one of %(values)s", values=", ".join(o.value for o in options))
+        )
         return None
 
 
@@ -85,10 +88,20 @@ def coordinates(
     try:
         latitude, longitude = (_degrees(value, form) for value in raw)
     except ValueError:
-        errors.add(lat_name, f"{lat_name} and {long_name} must both be WGS84 degrees")
+        errors.add(
+            lat_name,
+            Message(
+                "%(lat)s and %(long)s must both be WGS84 degrees", lat=lat_name, long=long_name
+            ),
+        )
         return None, None
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        errors.add(lat_name, f"{lat_name} must be within ±90 and {long_name} within ±180")
+        errors.add(
+            lat_name,
+            Message(
+                "%(lat)s must be within ±90 and %(long)s within ±180", lat=lat_name, long=long_name
+            ),
+        )
         return None, None
     return round(latitude, 7), round(longitude, 7)
 
@@ -112,21 +125,21 @@ def boolean(data: dict, name: str, errors: FieldErrors) -> bool | None:
         return True
     if raw in ("false", "0", "no"):
         return False
-    errors.add(name, "must be true or false")
+    errors.add(name, N_("must be true or false"))
     return None
 
 
 def aware_datetime(data: dict, name: str, errors: FieldErrors) -> datetime | None:
     raw = data.get(name)
     if not isinstance(raw, str) or not raw.strip():
-        errors.add(name, "is required (ISO 8601 with offset)")
+        errors.add(name, N_("is required (ISO 8601 with offset)"))
         return None
     try:
         value = datetime.fromisoformat(raw.strip())
     except ValueError:
-        errors.add(name, "must be an ISO 8601 time with offset")
+        errors.add(name, N_("must be an ISO 8601 time with offset"))
         return None
     if value.tzinfo is None:
-        errors.add(name, "must have a UTC offset")
+        errors.add(name, N_("must have a UTC offset"))
         return None
     return value

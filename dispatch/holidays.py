@@ -21,6 +21,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, extract, func, select
 
 from app.extensions import db
+from app.i18n import N_, Message
 from app.models import CalendarOverride
 from dispatch import reference
 from dispatch.errors import NotFound, ValidationFailed
@@ -78,7 +79,7 @@ def add_override(data: dict, now: datetime) -> CalendarOverride:
     is_workday = _type(data.get("type"), errors, "type")
     note = text(data, "note", errors, max_length=NOTE_MAX)
     if day is not None and _find(day) is not None:
-        errors.add("date", "already has an override; remove it first")
+        errors.add("date", N_("already has an override; remove it first"))
     errors.raise_if_any()
     override = CalendarOverride(day=day, is_workday=is_workday, note=note, updated_at=now)
     db.session.add(override)
@@ -120,7 +121,7 @@ def parse_csv(content: bytes) -> list[tuple[date, bool, str]]:
     try:
         lines = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationFailed({"file": "must be UTF-8 text"}) from None
+        raise ValidationFailed({"file": N_("must be UTF-8 text")}) from None
     reader = csv.reader(io.StringIO(lines))
     rows: list[tuple[date, bool, str]] = []
     seen: set[date] = set()
@@ -134,59 +135,72 @@ def parse_csv(content: bytes) -> list[tuple[date, bool, str]]:
             continue
         row = _row(cells, reader.line_num)
         if row[0] in seen:
-            _fail(reader.line_num, f"{row[0]} appears twice")
+            _fail(reader.line_num, Message("%(day)s appears twice", day=row[0].isoformat()))
         seen.add(row[0])
         rows.append(row)
         if len(rows) > MAX_ROWS:
-            _fail(reader.line_num, f"more than {MAX_ROWS} dates")
+            _fail(reader.line_num, Message("more than %(n)d dates", n=MAX_ROWS))
     if not rows:
-        raise ValidationFailed({"file": "has no dates (header: date,type,note)"})
+        raise ValidationFailed({"file": N_("has no dates (header: date,type,note)")})
     return rows
 
 
 def _check_header(cells: list[str], line: int) -> None:
     names = [cell.strip().lower() for cell in cells]
     if names not in (["date", "type", "note"], ["date", "type"]):
-        _fail(line, "the first line must be the header date,type,note")
+        _fail(line, N_("the first line must be the header date,type,note"))
 
 
 def _row(cells: list[str], line: int) -> tuple[date, bool, str]:
     if len(cells) not in (2, 3):
-        _fail(line, "expected date,type,note")
+        _fail(line, N_("expected date,type,note"))
     errors = FieldErrors()
     day = _day(cells[0].strip(), errors, "date")
     is_workday = _type(cells[1].strip(), errors, "type")
     note = clean_text(cells[2].strip() if len(cells) == 3 else "")
     if note is None or len(note) > NOTE_MAX:
-        errors.add("note", f"must be text of at most {NOTE_MAX} characters")
+        errors.add("note", Message("must be text of at most %(n)d characters", n=NOTE_MAX))
     if errors.errors:
         name, message = next(iter(errors.errors.items()))
-        _fail(line, f"{name} {message}")
+        _fail(
+            line,
+            Message(
+                "%(field)s %(problem)s",
+                field=name,
+                problem=message if isinstance(message, Message) else Message(message),
+            ),
+        )
     return day, is_workday, note
 
 
 def _fail(line: int, message: str):
-    raise ValidationFailed({"file": f"line {line}: {message}"})
+    problem = message if isinstance(message, Message) else Message(message)
+    raise ValidationFailed(
+        {"file": Message("line %(line)d: %(problem)s", line=line, problem=problem)}
+    )
 
 
 def _day(raw: object, errors: FieldErrors, name: str) -> date | None:
     if not isinstance(raw, str) or not ISO_DAY.fullmatch(raw.strip()):
-        errors.add(name, "must be a date like 2027-01-01")
+        errors.add(name, N_("must be a date like 2027-01-01"))
         return None
     try:
         day = date.fromisoformat(raw.strip())
     except ValueError:
-        errors.add(name, "is not a real date")
+        errors.add(name, N_("is not a real date"))
         return None
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        errors.add(name, f"must be in the years {FIRST_YEAR} to {LAST_YEAR}")
+        errors.add(
+            name,
+            Message("must be in the years %(first)d to %(last)d", first=FIRST_YEAR, last=LAST_YEAR),
+        )
         return None
     return day
 
 
 def _type(raw: object, errors: FieldErrors, name: str) -> bool | None:
     if not isinstance(raw, str) or raw.strip() not in TYPES:
-        errors.add(name, "must be holiday or workday")
+        errors.add(name, N_("must be holiday or workday"))
         return None
     return TYPES[raw.strip()]
 

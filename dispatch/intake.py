@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.extensions import db
+from app.i18n import N_
 from app.models import (
     Action,
     Case,
@@ -57,7 +58,7 @@ def register_case(
     reference that hotline sent before); writes nothing on error.
     """
     if actor is not None and actor.role not in INTAKE_ROLES:
-        raise NotAllowed("only operators and supervisors register cases")
+        raise NotAllowed(N_("only operators and supervisors register cases"))
     fields = _validate(data)
     # Built without attribute events, as its rows are written (app/models/direct.py).
     case = direct.new(Case, status=Status.REGISTERED, created_at=now, **fields)
@@ -152,7 +153,7 @@ def register_answered(data: dict, actor: User, now: datetime, answer: str) -> Ca
 
 def _validate(data: object) -> dict:
     if not isinstance(data, dict):
-        raise ValidationFailed({"body": "must be a JSON object"})
+        raise ValidationFailed({"body": N_("must be a JSON object")})
     errors = FieldErrors()
     channel = choice(data, "channel", Channel, errors)
     priority = choice(data, "priority", Priority, errors, default=Priority.NORMAL)
@@ -192,12 +193,12 @@ def _location(data: dict, errors: FieldErrors) -> dict:
 def _phone(data: dict, errors: FieldErrors) -> str:
     raw = data.get("caller_phone")
     if raw is None or raw == "":
-        errors.add("caller_phone", "is required")
+        errors.add("caller_phone", N_("is required"))
         return ""
     try:
         return phones.normalize(raw, settings.phone_region())
     except phones.InvalidPhone:
-        errors.add("caller_phone", "not a valid phone number")
+        errors.add("caller_phone", N_("not a valid phone number"))
         return ""
 
 

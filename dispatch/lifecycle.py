@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import N_, Message
 from app.models import Action, Case, CaseAssist, CaseEvent, Department, Role, Status, User, direct
 from app.models.cases import TEXT_MAX
 from dispatch import (
@@ -209,7 +210,7 @@ def _transfer(case, actor, now, params):
     dept = _department_field(params, "department", errors)
     reason = text(params, "reason", errors, required=True, max_length=TEXT_MAX)
     if dept is not None and dept.id == lead_id(case):
-        errors.add("department", "the case is already with this department")
+        errors.add("department", N_("the case is already with this department"))
     errors.raise_if_any()
     previous = case.department.code
     _to_department(case, dept, [], now)
@@ -247,7 +248,9 @@ def citizen_callback(case: Case, level: str, note: str, now: datetime, via: str)
     satisfied, basically_satisfied or not_satisfied. The case must be awaiting its callback
     (replied) and locked by the caller."""
     if review.state(case) != review.RELEASED:
-        raise InvalidTransition(f"case {case.number} is not awaiting a callback")
+        raise InvalidTransition(
+            Message("case %(number)s is not awaiting a callback", number=case.number)
+        )
     from_status = case.status
     satisfied = level != "not_satisfied"
     data = _settle(case, satisfied, now, {"satisfied": satisfied, "level": level, "note": note})
@@ -292,7 +295,7 @@ def _extend(case, actor, now, params):
     until = aware_datetime(params, "until", errors)
     reason = text(params, "reason", errors, required=True, max_length=TEXT_MAX)
     if until is not None and until <= max(now, case.due_at or now):
-        errors.add("until", "must be later than the current deadline")
+        errors.add("until", N_("must be later than the current deadline"))
     errors.raise_if_any()
     case.extension_until, case.extension_reason = until, reason
     return {"until": until.isoformat(), "reason": reason}
@@ -319,13 +322,13 @@ def _mark_duplicate(case, actor, now, params):
 
     number = params.get("of")
     if not isinstance(number, str) or not number.strip():
-        raise ValidationFailed({"of": "is required"})
+        raise ValidationFailed({"of": N_("is required")})
     try:
         original = get_visible(number.strip(), actor)
     except Exception as exc:
-        raise ValidationFailed({"of": "unknown case"}) from exc
+        raise ValidationFailed({"of": N_("unknown case")}) from exc
     if original.id == case.id:
-        raise ValidationFailed({"of": "a case cannot duplicate itself"})
+        raise ValidationFailed({"of": N_("a case cannot duplicate itself")})
     case.status, case.closed_at, case.duplicate_of = S.CLOSED, now, original
     case.next_escalation_at = None
     return {"of": original.number}
@@ -348,7 +351,7 @@ def _required_text(params: dict, name: str) -> str:
 
 def _department_field(params: dict, name: str, errors: FieldErrors) -> Department | None:
     if not params.get(name):
-        errors.add(name, "is required")
+        errors.add(name, N_("is required"))
         return None
     try:
         return directory.department_by_code(params.get(name), name)
@@ -362,14 +365,14 @@ def _assist_field(params: dict, errors: FieldErrors) -> list[Department]:
     if isinstance(codes, str):
         codes = [c for c in codes.replace(",", " ").split() if c]
     if not isinstance(codes, list):
-        errors.add("assist", "must be a list of department codes")
+        errors.add("assist", N_("must be a list of department codes"))
         return []
     found = []
     for code in codes:
         try:
             found.append(directory.department_by_code(code, "assist"))
         except ValidationFailed:
-            errors.add("assist", f"unknown department {code!r}"[:200])
+            errors.add("assist", Message("unknown department %(code)s", code=repr(code)[:100]))
     return found
 
 
@@ -428,5 +431,5 @@ def last_event(case: Case) -> CaseEvent:
 def action_from_name(name: str) -> Action:
     """The action of that name; raises ValidationFailed for an unknown one."""
     if name not in {action.value for action in TRANSITIONS}:
-        raise ValidationFailed({"action": "unknown action"})
+        raise ValidationFailed({"action": N_("unknown action")})
     return Action(name)

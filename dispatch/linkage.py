@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.i18n import N_
 from app.models import Case, Channel, Status, User
 from app.models.cases import TEXT_MAX
 from dispatch.errors import Duplicate
@@ -33,9 +34,9 @@ def transfer_in_fields(data: dict, channel: str | None, errors: FieldErrors) -> 
     ref = text(data, "external_ref", errors, max_length=REF_MAX)
     source = text(data, "source_hotline", errors, max_length=HOTLINE_MAX)
     if channel == Channel.TRANSFER and not ref and "external_ref" not in errors.errors:
-        errors.add("external_ref", "is required for channel transfer (the other hotline's ref)")
+        errors.add("external_ref", N_("is required for channel transfer (the other hotline's ref)"))
     if source and channel is not None and channel != Channel.TRANSFER:
-        errors.add("source_hotline", "only with channel transfer")
+        errors.add("source_hotline", N_("only with channel transfer"))
     return {"external_ref": ref, "source_hotline": source}
 
 

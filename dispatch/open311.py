@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.i18n import N_
 from app.models import Case, Category, Channel, RoutingRevision, Status
 from app.models.enums import OPEN_STATUSES
 from dispatch import directory, intake, open311_keys, phones, settings
@@ -94,7 +95,7 @@ def parse_query(args: Mapping[str, str], now: datetime) -> RequestQuery:
     statuses = _listed(args, "status", errors)
     for status in statuses:
         if status not in ("open", "closed"):
-            errors.add("status", "must be open or closed (comma delimited)")
+            errors.add("status", N_("must be open or closed (comma delimited)"))
     start, end = _time(args, "start_date", errors), _time(args, "end_date", errors)
     errors.raise_if_any()
     start, end = _range(start, end, now, errors)
@@ -111,7 +112,7 @@ def _listed(args: Mapping[str, str], name: str, errors: FieldErrors) -> list[str
     given = args.getlist(name) if hasattr(args, "getlist") else [args.get(name) or ""]
     raw = clean_text(",".join(v for v in given if isinstance(v, str)))
     if raw is None or len(raw) > 30_000:
-        errors.add(name, "not a valid value")
+        errors.add(name, N_("not a valid value"))
         return []
     return [part.strip() for part in raw.split(",") if part.strip()]
 
@@ -120,14 +121,16 @@ def _time(args: Mapping[str, str], name: str, errors: FieldErrors) -> datetime |
     raw = clean_text(args.get(name) or "")
     if not raw or not raw.strip():
         if raw is None:
-            errors.add(name, "not a valid value")
+            errors.add(name, N_("not a valid value"))
         return None
     try:
         value = datetime.fromisoformat(raw.strip())
     except ValueError:
         value = None
     if value is None or value.tzinfo is None:
-        errors.add(name, "must be a w3 datetime with its offset, e.g. 2026-11-01T00:00:00+08:00")
+        errors.add(
+            name, N_("must be a w3 datetime with its offset, e.g. 2026-11-01T00:00:00+08:00")
+        )
         return None
     return value
 
@@ -140,9 +143,9 @@ def _range(start, end, now: datetime, errors: FieldErrors) -> tuple[datetime, da
     if end is None:
         end = start + MAX_SPAN
     if end < start:
-        errors.add("end_date", "must not be before start_date")
+        errors.add("end_date", N_("must not be before start_date"))
     elif end - start > MAX_SPAN:
-        errors.add("end_date", "the range may not span more than 90 days")
+        errors.add("end_date", N_("the range may not span more than 90 days"))
     errors.raise_if_any()
     return start, end
 
@@ -178,7 +181,7 @@ def submit(form: Mapping[str, str], now: datetime) -> Case:
     ValidationFailed (Open311 field names); writes nothing on error."""
     key = open311_keys.authenticate(form.get("api_key"), now)
     if not (form.get("service_code") or "").strip():
-        raise ValidationFailed({"service_code": "is required"})
+        raise ValidationFailed({"service_code": N_("is required")})
     category = service(form["service_code"].strip())
     data = _intake_data(form, category)
     try:
@@ -193,7 +196,7 @@ def _intake_data(form: Mapping[str, str], category: Category) -> dict:
     attributes = _attributes(form, errors)
     description = _text(form, "description", errors)
     if not description.strip():
-        errors.add("description", "is required")
+        errors.add("description", N_("is required"))
     elif len(description) > DESCRIPTION_MAX:
         errors.add("description", f"must be at most {DESCRIPTION_MAX} characters")
     data = {
@@ -207,10 +210,10 @@ def _intake_data(form: Mapping[str, str], category: Category) -> dict:
     }
     data["latitude"], data["longitude"] = coordinates(form, ("lat", "long"), errors, form=True)
     if not data["address"] and data["latitude"] is None and "lat" not in errors.errors:
-        errors.add("address_string", "a location is required: lat and long, or address_string")
+        errors.add("address_string", N_("a location is required: lat and long, or address_string"))
     for name in ("email", "device_id", "account_id", "media_url", "address_id"):
         if len(_text(form, name, errors)) > 200:
-            errors.add(name, "must be at most 200 characters")
+            errors.add(name, N_("must be at most 200 characters"))
     errors.raise_if_any()
     return data
 
@@ -218,7 +221,7 @@ def _intake_data(form: Mapping[str, str], category: Category) -> dict:
 def _text(form: Mapping[str, str], name: str, errors: FieldErrors) -> str:
     value = clean_text(form.get(name) or "")
     if value is None:
-        errors.add(name, "must be text")
+        errors.add(name, N_("must be text"))
         return ""
     return value.strip()
 
@@ -226,12 +229,12 @@ def _text(form: Mapping[str, str], name: str, errors: FieldErrors) -> str:
 def _phone(form: Mapping[str, str], errors: FieldErrors) -> str:
     raw = _text(form, "phone", errors)
     if not raw:
-        errors.add("phone", "is required: the hotline calls or texts the reporter back")
+        errors.add("phone", N_("is required: the hotline calls or texts the reporter back"))
         return ""
     try:
         return phones.normalize(raw, settings.phone_region())
     except phones.InvalidPhone:
-        errors.add("phone", "not a valid phone number")
+        errors.add("phone", N_("not a valid phone number"))
         return ""
 
 
@@ -250,7 +253,7 @@ def _address(form: Mapping[str, str], errors: FieldErrors) -> str:
     """The address as given, else the address id of the client's own address list."""
     address = _text(form, "address_string", errors) or _text(form, "address_id", errors)
     if len(address) > 200:
-        errors.add("address_string", "must be at most 200 characters")
+        errors.add("address_string", N_("must be at most 200 characters"))
     return address
 
 
@@ -261,7 +264,7 @@ def _attributes(form: Mapping[str, str], errors: FieldErrors) -> dict[str, str]:
             continue
         code = name.removeprefix("attribute[").removesuffix("]")
         if code not in ATTRIBUTES:
-            errors.add(name, "not an attribute of this service")
+            errors.add(name, N_("not an attribute of this service"))
             continue
         value = _text(form, name, errors)
         if len(value) > ATTRIBUTES[code]:

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 
 from app.extensions import db
+from app.i18n import N_
 from app.models import Open311Key
 from app.models.users import hash_token
 from dispatch.errors import NotAllowed, NotFound
@@ -40,12 +41,12 @@ def authenticate(api_key: object, now: datetime) -> Open311Key:
 
     Raises NotAllowed for a missing, unknown or revoked key (never which of them)."""
     if not isinstance(api_key, str) or not api_key.strip():
-        raise NotAllowed("api_key is required")
+        raise NotAllowed(N_("api_key is required"))
     row = None
     if len(api_key) <= KEY_MAX and "\x00" not in api_key:
         row = db.session.scalar(_KEY_BY_HASH, {"key_hash": hash_token(api_key.strip())})
     if row is None:
-        raise NotAllowed("invalid api_key")
+        raise NotAllowed(N_("invalid api_key"))
     row.last_used_at = now
     return row
 

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.i18n import N_, Message
 from app.models import Action, Case, CasePause, Status
 from app.models.cases import TEXT_MAX
 from dispatch import deadlines, reference
@@ -35,14 +36,16 @@ def pauses_this_round(case: Case) -> int:
 
 def check_pause(case: Case) -> None:
     if case.paused_at is not None:
-        raise InvalidTransition(f"case {case.number} is already paused")
+        raise InvalidTransition(Message("case %(number)s is already paused", number=case.number))
     if pauses_this_round(case) >= limit():
-        raise InvalidTransition(f"case {case.number} was paused {limit()} times already")
+        raise InvalidTransition(
+            Message("case %(number)s was paused %(n)d times already", number=case.number, n=limit())
+        )
 
 
 def check_resume(case: Case) -> None:
     if case.paused_at is None:
-        raise InvalidTransition(f"case {case.number} is not paused")
+        raise InvalidTransition(Message("case %(number)s is not paused", number=case.number))
 
 
 def pause(case: Case, actor, now: datetime, params: dict) -> dict:
@@ -50,13 +53,13 @@ def pause(case: Case, actor, now: datetime, params: dict) -> dict:
     errors = FieldErrors()
     kind = params.get("kind") or "other"
     if kind not in KINDS:
-        errors.add("kind", f"one of {', '.join(KINDS)}")
+        errors.add("kind", Message("one of %(values)s", values=", ".join(KINDS)))
     reason = text(params, "reason", errors, required=True, max_length=TEXT_MAX)
     until = aware_datetime(params, "until", errors)
     if until is None and "until" not in errors.errors:
-        errors.add("until", "is required")
+        errors.add("until", N_("is required"))
     elif until is not None and not now < until <= now + LONGEST:
-        errors.add("until", "must be later than now and within 30 days")
+        errors.add("until", N_("must be later than now and within 30 days"))
     errors.raise_if_any()
     case.paused_at, case.pause_until, case.next_escalation_at = now, until, None
     db.session.add(

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import N_, Message
 from app.models import Category, Channel, DeadlinePolicy, Priority
 from dispatch import deadlines, reference
 from dispatch.deadlines import Policy, Unit
@@ -47,18 +48,18 @@ def save_policy(data: dict, policy: DeadlinePolicy | None, now: datetime) -> Dea
     category = _category(data, errors)
     unit = _optional(data, "reply_unit", Unit, errors)
     if unit is None:
-        errors.add("reply_unit", "is required")
+        errors.add("reply_unit", N_("is required"))
     amount = _number(data, "reply_amount", 1, MAX_AMOUNT.get(unit, 365), errors, required=True)
     onsite = _number(data, "onsite_hours", 1, MAX_ONSITE_HOURS, errors)
     if priority == Priority.EMERGENCY and onsite is None and "onsite_hours" not in errors.errors:
-        errors.add("onsite_hours", "is required for emergencies")
+        errors.add("onsite_hours", N_("is required for emergencies"))
     if priority != Priority.EMERGENCY and onsite is not None:
-        errors.add("onsite_hours", "only for emergency policies")
+        errors.add("onsite_hours", N_("only for emergency policies"))
     accept = _number(data, "accept_minutes", 1, MAX_ACCEPT_MINUTES, errors)
     note = text(data, "note", errors, max_length=200)
     clash = _same_key(channel, priority, category)
     if clash is not None and clash is not policy:
-        errors.add("channel", "a policy for this channel, priority and category exists")
+        errors.add("channel", N_("a policy for this channel, priority and category exists"))
     errors.raise_if_any()
     policy = policy or DeadlinePolicy()
     policy.channel, policy.priority, policy.category = channel, priority, category
@@ -89,7 +90,9 @@ def _optional(data: dict, name: str, options: type, errors: FieldErrors):
     try:
         return options(raw).value
     except (ValueError, TypeError):
-        errors.add(name, "must be one of " + ", ".join(o.value for o in options))
+        errors.add(
+            name, Message("must be one of %(values)s", values=", ".join(o.value for o in options))
+        )
         return None
 
 
@@ -101,7 +104,7 @@ def _category(data: dict, errors: FieldErrors) -> Category | None:
     if isinstance(code, str) and len(code) <= 32:
         found = db.session.scalar(select(Category).where(Category.code == code))
     if found is None:
-        errors.add("category", "unknown code")
+        errors.add("category", N_("unknown code"))
     return found
 
 
@@ -109,15 +112,15 @@ def _number(data, name, low, high, errors, required=False) -> int | None:
     raw = data.get(name)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if required:
-            errors.add(name, "is required")
+            errors.add(name, N_("is required"))
         return None
     try:
         value = int(str(raw).strip())
     except ValueError:
-        errors.add(name, "must be a whole number")
+        errors.add(name, N_("must be a whole number"))
         return None
     if not low <= value <= high:
-        errors.add(name, f"must be from {low} to {high}")
+        errors.add(name, Message("must be from %(low)s to %(high)s", low=low, high=high))
         return None
     return value
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.i18n import Message
 from app.models import Action, Case, CaseEvent, Department, Status, User
 from app.models.cases import TEXT_MAX
 from dispatch.errors import InvalidTransition
@@ -33,8 +34,12 @@ def check(case: Case, wanted: str) -> None:
     if current is None or current == wanted:
         return
     if current == PENDING:
-        raise InvalidTransition(f"the reply of case {case.number} is waiting for review")
-    raise InvalidTransition(f"the reply of case {case.number} has already been released")
+        raise InvalidTransition(
+            Message("the reply of case %(number)s is waiting for review", number=case.number)
+        )
+    raise InvalidTransition(
+        Message("the reply of case %(number)s has already been released", number=case.number)
+    )
 
 
 def approve_reply(case: Case, actor: User, now: datetime, params: dict) -> dict:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.i18n import N_, Message
 from app.models import Channel, Department, Priority, RoutingRule
 from dispatch import directory, routing, words
 from dispatch.errors import NotFound, ValidationFailed
@@ -48,7 +49,7 @@ def parse_keywords(raw: object, errors: FieldErrors) -> list[str]:
         return []
     value = clean_text(raw)
     if value is None:
-        errors.add("keywords", "must be text")
+        errors.add("keywords", N_("must be text"))
         return []
     found: list[str] = []
     for piece in _SEPARATORS.split(value):
@@ -56,10 +57,17 @@ def parse_keywords(raw: object, errors: FieldErrors) -> list[str]:
         if not keyword or keyword in found:
             continue
         if len(keyword) > KEYWORD_MAX:
-            errors.add("keywords", f"each keyword at most {KEYWORD_MAX} characters: {keyword}")
+            errors.add(
+                "keywords",
+                Message(
+                    "each keyword at most %(n)d characters: %(keyword)s",
+                    n=KEYWORD_MAX,
+                    keyword=keyword,
+                ),
+            )
         found.append(keyword)
     if len(found) > KEYWORDS_PER_RULE:
-        errors.add("keywords", f"at most {KEYWORDS_PER_RULE} keywords per rule")
+        errors.add("keywords", Message("at most %(n)d keywords per rule", n=KEYWORDS_PER_RULE))
     return found
 
 
@@ -79,9 +87,9 @@ def save_rule(data: dict, rule: RoutingRule | None, now: datetime) -> RoutingRul
     position = _position(data, errors)
     lead = fields["department"]
     if lead is not None and any(d.id == lead.id for d in fields["assists"]):
-        errors.add("assist", "the lead department cannot also assist")
+        errors.add("assist", N_("the lead department cannot also assist"))
     if not any(fields[n] for n in ("keywords", "district", "channel", "priority", "category")):
-        errors.add("keywords", "give at least one condition (keyword, category, district, …)")
+        errors.add("keywords", N_("give at least one condition (keyword, category, district, …)"))
     errors.raise_if_any()
     is_new = rule is None
     rule = rule or RoutingRule(created_at=now, position=0)
@@ -101,7 +109,7 @@ def save_rule(data: dict, rule: RoutingRule | None, now: datetime) -> RoutingRul
 def move_rule(rule: RoutingRule, direction: str, now: datetime) -> None:
     """Move a rule one place up (tried earlier) or down; raises ValidationFailed."""
     if direction not in ("up", "down"):
-        raise ValidationFailed({"direction": "up or down"})
+        raise ValidationFailed({"direction": N_("up or down")})
     ordered = list_rules()
     index = ordered.index(rule)
     _place(rule, index + (0 if direction == "up" else 2), False)
@@ -154,7 +162,7 @@ def _position(data: dict, errors: FieldErrors) -> int | None:
     except (TypeError, ValueError):
         value = 0
     if not 1 <= value <= 1_000_000:
-        errors.add("position", "a whole number from 1")
+        errors.add("position", N_("a whole number from 1"))
         return None
     return value
 
@@ -166,7 +174,9 @@ def _optional_choice(data: dict, name: str, options: type, errors: FieldErrors) 
     try:
         return options(raw).value
     except (ValueError, TypeError):
-        errors.add(name, "must be one of " + ", ".join(o.value for o in options))
+        errors.add(
+            name, Message("must be one of %(values)s", values=", ".join(o.value for o in options))
+        )
         return ""
 
 
@@ -182,7 +192,7 @@ def _optional_category(data: dict, errors: FieldErrors):
 
 def _department(data: dict, name: str, errors: FieldErrors) -> Department | None:
     if not data.get(name):
-        errors.add(name, "is required")
+        errors.add(name, N_("is required"))
         return None
     try:
         return directory.department_by_code(data.get(name), name)
@@ -201,7 +211,7 @@ def _assists(data: dict, errors: FieldErrors) -> list[Department]:
         try:
             dept = directory.department_by_code(code, "assist")
         except ValidationFailed:
-            errors.add("assist", f"unknown department {str(code)[:32]}")
+            errors.add("assist", Message("unknown department %(code)s", code=str(code)[:32]))
             continue
         if dept not in found:
             found.append(dept)

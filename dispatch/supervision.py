@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.i18n import N_
 from app.models import (
     Action,
     Case,
@@ -42,7 +43,7 @@ def supervise(case: Case, actor: User, now: datetime, params: dict) -> dict:
     note = text(params, "note", errors, required=True, max_length=TEXT_MAX)
     answer_by = aware_datetime(params, "answer_by", errors) if params.get("answer_by") else None
     if answer_by is not None and answer_by <= now:
-        errors.add("answer_by", "must be in the future")
+        errors.add("answer_by", N_("must be in the future"))
     errors.raise_if_any()
     notice = SupervisionNotice(
         case_id=case.id,
@@ -69,7 +70,7 @@ def answer_notices(case: Case, actor: User, now: datetime, params: dict) -> dict
     errors.raise_if_any()
     notices = open_notices_of(case)
     if not notices:
-        raise InvalidTransition("the case has no open supervision notice")
+        raise InvalidTransition(N_("the case has no open supervision notice"))
     for notice in notices:
         notice.status, notice.answer_text = NoticeStatus.ANSWERED, answer
         notice.answered_by_id, notice.answered_at = actor.id, now

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.i18n import N_
 from app.models import Action, Case, CaseEvent, Department, Status
 from dispatch import phones, review
 from dispatch.errors import NotFound
@@ -112,12 +113,12 @@ def _validate(number: object, phone_last4: object) -> tuple[str, str]:
     errors = FieldErrors()
     number = clean_text(number).strip().upper() if clean_text(number) is not None else ""
     if not number:
-        errors.add("number", "is required")
+        errors.add("number", N_("is required"))
     elif len(number) > NUMBER_MAX:
-        errors.add("number", "not a case number")
+        errors.add("number", N_("not a case number"))
     last4 = clean_text(phone_last4).strip() if clean_text(phone_last4) is not None else ""
     if not LAST4.match(last4):
-        errors.add("phone_last4", "must be the last four digits of the phone number")
+        errors.add("phone_last4", N_("must be the last four digits of the phone number"))
     errors.raise_if_any()
     return number, last4
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.i18n import N_, Message
 from app.models import Action, Case, Role, Status, User
 from dispatch import cohandling, pauses, review, supervision
 from dispatch.errors import InvalidTransition, NotAllowed
@@ -81,17 +82,21 @@ def check(case: Case, action: Action, actor: User) -> None:
     if case.status not in rule.sources:
         raise InvalidTransition(_state_message(case, action), status=case.status)
     if actor.role not in rule.roles:
-        raise NotAllowed(f"role {actor.role} may not {action.value} a case")
+        raise NotAllowed(
+            Message("role %(role)s may not %(action)s a case", role=actor.role, action=action.value)
+        )
     if rule.lead_only and actor.role == R.HANDLER and actor.department_id != lead_id(case):
-        raise NotAllowed(f"only the lead department may {action.value} this case")
+        raise NotAllowed(
+            Message("only the lead department may %(action)s this case", action=action.value)
+        )
     if rule.reply is not None:
         review.check(case, rule.reply)
     if action in (Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION) and not case.extension_until:
-        raise InvalidTransition("no extension has been requested")
+        raise InvalidTransition(N_("no extension has been requested"))
     if action == Action.ANSWER_NOTICE and not supervision.open_notices_of(case):
-        raise InvalidTransition("the case has no open supervision notice")
+        raise InvalidTransition(N_("the case has no open supervision notice"))
     if action == Action.EXTEND and case.extension_until is not None:
-        raise InvalidTransition("an extension request is already waiting for approval")
+        raise InvalidTransition(N_("an extension request is already waiting for approval"))
     if action == Action.ASSIST_OPINION:
         cohandling.check_opinion(case, actor)
     if action == Action.PAUSE:
@@ -107,7 +112,20 @@ def lead_id(case: Case) -> int | None:
 
 
 def _state_message(case: Case, action: Action) -> str:
-    where = f" to {case.department.name} ({case.department.code})" if case.department else ""
-    if case.status in (S.DISPATCHED, S.ACCEPTED):
-        return f"cannot {action.value}: case {case.number} is already {case.status}{where}"
-    return f"cannot {action.value}: case {case.number} is {case.status}"
+    """Why `action` cannot be taken now; names the department a dispatched case went to
+    (the winner, when several dispatch or transfer at once)."""
+    if case.status in (S.DISPATCHED, S.ACCEPTED) and case.department:
+        department = f"{case.department.name} ({case.department.code})"
+        return Message(
+            "cannot %(action)s: case %(number)s is already %(status)s to %(department)s",
+            action=action.value,
+            number=case.number,
+            status=case.status,
+            department=department,
+        )
+    return Message(
+        "cannot %(action)s: case %(number)s is %(status)s",
+        action=action.value,
+        number=case.number,
+        status=case.status,
+    )

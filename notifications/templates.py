@@ -155,23 +155,23 @@ def segments(text: str) -> int:
 def check(name: str, body: str) -> str:
     """A wording an administrator typed, validated; raises ValidationFailed naming `body`."""
     if name not in TEMPLATES:
-        raise ValidationFailed({"name": "unknown template"})
+        raise ValidationFailed({"name": N_("unknown template")})
     template = TEMPLATES[name]
     body = (body or "").strip()
     if not body:
-        raise ValidationFailed({"body": "is required"})
+        raise ValidationFailed({"body": N_("is required")})
     if len(body) > BODY_MAX:
         raise ValidationFailed({"body": f"at most {BODY_MAX} characters"})
     try:
         used = {field for _, field, _, _ in string.Formatter().parse(body) if field is not None}
     except ValueError:
-        raise ValidationFailed({"body": "unbalanced { or }"}) from None
+        raise ValidationFailed({"body": N_("unbalanced { or }")}) from None
     unknown = sorted(used - set(template.fields))
     if unknown:
         allowed = ", ".join("{" + f + "}" for f in template.fields)
         raise ValidationFailed({"body": f"unknown placeholder {unknown[0]}; use {allowed}"})
     if "number" not in used:
-        raise ValidationFailed({"body": "must contain {number} (the case number)"})
+        raise ValidationFailed({"body": N_("must contain {number} (the case number)")})
     return body
 
 

@@ -16,7 +16,7 @@ def _extracted(tmp_path: Path):
     """The messages of the code, extracted as `make translations` does."""
     template = tmp_path / "messages.pot"
     command = ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg")]
-    command += ["-k", "lazy_gettext", "-k", "N_", "-o", str(template), str(ROOT)]
+    command += ["-k", "lazy_gettext", "-k", "N_", "-k", "Message", "-o", str(template), str(ROOT)]
     CommandLineInterface().run(command)
     with template.open("rb") as source:
         return read_po(source)

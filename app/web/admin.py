@@ -9,6 +9,7 @@ from flask_login import login_required
 from app.auth import roles_required
 from app.extensions import db
 from app.models import Category, Department, Role
+from app.web import messages
 from dispatch import directory
 from dispatch.errors import NotFound, ValidationFailed
 
@@ -29,7 +30,7 @@ def _save(save, form: dict, existing, template: str, back: str, **context):
     except ValidationFailed as exc:
         db.session.rollback()
         return render_template(
-            template, form=form, errors=exc.fields, item=existing, **context
+            template, form=form, errors=messages.field_errors(exc.fields), item=existing, **context
         ), 422
     flash(_("Saved."), "ok")
     return redirect(url_for(back))
@@ -106,7 +107,7 @@ def create_user():
             users=directory.list_users(),
             departments=directory.list_departments(),
             form=form,
-            errors=exc.fields,
+            errors=messages.field_errors(exc.fields),
         ), 422
     flash(_("User %(name)s created.", name=form.get("username")), "ok")
     return redirect(url_for("admin.users"))

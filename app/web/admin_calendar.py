@@ -10,6 +10,7 @@ from flask_login import login_required
 from app.auth import roles_required
 from app.extensions import db
 from app.models import Role, utcnow
+from app.web import messages
 from dispatch import directory, holidays, policies, settings
 from dispatch.errors import NotFound, ValidationFailed
 
@@ -36,7 +37,9 @@ def add_override():
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()
-        return _calendar_page(_year(form.get("date", "")[:4]), form, exc.fields), 422
+        return _calendar_page(
+            _year(form.get("date", "")[:4]), form, messages.field_errors(exc.fields)
+        ), 422
     flash(_("Saved."), "ok")
     return redirect(url_for(".calendar", year=day.year))
 
@@ -60,7 +63,9 @@ def import_calendar():
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()
-        return _calendar_page(_year(request.form.get("year")), {}, exc.fields), 422
+        return _calendar_page(
+            _year(request.form.get("year")), {}, messages.field_errors(exc.fields)
+        ), 422
     flash(
         _(
             "Imported: %(added)d added, %(updated)d updated.",
@@ -104,7 +109,7 @@ def add_policy():
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()
-        return _policies_page(form, exc.fields), 422
+        return _policies_page(form, messages.field_errors(exc.fields)), 422
     flash(_("Saved."), "ok")
     return redirect(url_for(".deadline_policies"))
 
@@ -120,7 +125,7 @@ def policy(policy_id: int):
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()
-        return _policy_page(_policy(policy_id), form, exc.fields), 422
+        return _policy_page(_policy(policy_id), form, messages.field_errors(exc.fields)), 422
     flash(_("Saved."), "ok")
     return redirect(url_for(".deadline_policies"))
 

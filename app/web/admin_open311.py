@@ -10,6 +10,7 @@ from flask_login import login_required
 from app.auth import roles_required
 from app.extensions import db
 from app.models import Role, utcnow
+from app.web import messages
 from dispatch import open311_keys
 from dispatch.errors import NotFound, ValidationFailed
 
@@ -36,7 +37,7 @@ def issue():
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()
-        return _page(form=form, errors=exc.fields, status=422)
+        return _page(form=form, errors=messages.field_errors(exc.fields), status=422)
     # Shown in this answer only (never kept in the session): only its hash is stored.
     return _page(new_key=key, new_name=form["name"].strip())
 

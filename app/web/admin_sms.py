@@ -11,6 +11,7 @@ from flask_login import login_required
 from app.auth import roles_required
 from app.extensions import db
 from app.models import OutboxMessage, OutboxStatus, Role, utcnow
+from app.web.messages import field_errors
 from dispatch.errors import ValidationFailed
 from notifications import delivery, outbox, templates
 
@@ -85,7 +86,7 @@ def template(name: str):
                 return redirect(url_for("admin_sms.template_list")), 303
         except ValidationFailed as exc:
             db.session.rollback()
-            errors = exc.fields
+            errors = field_errors(exc.fields)
     preview = None if errors else templates.preview(name, body)
     return render_template(
         "admin/sms_template.html",

@@ -9,6 +9,7 @@ from flask_login import login_required
 from app.auth import roles_required
 from app.extensions import db
 from app.models import Role, utcnow
+from app.web import messages
 from dispatch import archiving
 from dispatch.errors import ValidationFailed
 
@@ -71,5 +72,7 @@ def before():
 def _report(outcome: archiving.Outcome, before: str):
     flash(_("Archived %(count)d cases.", count=len(outcome.archived)), "ok")
     for number, why in outcome.skipped:
-        flash(_("Skipped %(number)s: %(why)s", number=number, why=why), "error")
+        flash(
+            _("Skipped %(number)s: %(why)s", number=number, why=messages.translated(why)), "error"
+        )
     return redirect(url_for("archiving.index", before=before))

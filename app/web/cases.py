@@ -21,7 +21,8 @@ from flask_login import login_required
 from app.auth import roles_required
 from app.extensions import db
 from app.models import Action, Channel, Priority, Role, utcnow
-from app.web import history
+from app.web import history, messages
+from app.web.filters import ACTION_NAMES
 from dispatch import (
     attachments,
     cases,
@@ -46,7 +47,7 @@ def index():
     try:
         page = cases.search(g.user, wanted, utcnow(), settings.phone_region())
     except ValidationFailed as exc:
-        flash("; ".join(f"{k}: {v}" for k, v in exc.fields.items()), "error")
+        flash(messages.summary(exc.fields), "error")
         page = cases.CasePage([], 0, 1, wanted.per_page)
     return render_template(
         "cases/list.html",
@@ -94,13 +95,13 @@ def new():
             return redirect(url_for("cases.detail", number=case.number))
         except ValidationFailed as exc:
             db.session.rollback()
-            errors = exc.fields
+            errors = messages.field_errors(exc.fields)
         except Duplicate as exc:  # this hotline's reference came in before
             db.session.rollback()
-            errors = {"external_ref": exc.message}
+            errors = {"external_ref": messages.translated(exc.message)}
         except (InvalidTransition, NotAllowed) as exc:  # a supervisor does not answer calls
             db.session.rollback()
-            errors = {"answer": exc.message}
+            errors = {"answer": messages.translated(exc.message)}
     return render_template(
         "cases/new.html",
         form=form,
@@ -172,15 +173,15 @@ def act(number: str, action: str):
             db.session.flush()
             attachments.store(case, files, lifecycle.last_event(case), g.user, now)
         db.session.commit()
-        flash(_("Done: %(action)s.", action=action), "ok")
+        flash(_("Done: %(action)s.", action=ACTION_NAMES.get(chosen, action)), "ok")
     except NotFound:
         abort(404)
     except ValidationFailed as exc:
         db.session.rollback()
-        flash("; ".join(f"{k}: {v}" for k, v in exc.fields.items()), "error")
+        flash(messages.summary(exc.fields), "error")
     except (InvalidTransition, NotAllowed) as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(messages.translated(exc.message), "error")
     return redirect(url_for("cases.detail", number=number))
 
 

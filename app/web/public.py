@@ -11,6 +11,7 @@ from app import ratelimit
 from app.extensions import db
 from app.models import Channel, utcnow
 from app.ratelimit import RateLimited
+from app.web.messages import translated
 from dispatch import directory, intake, tracking
 from dispatch.errors import NotFound, ValidationFailed
 
@@ -111,4 +112,4 @@ def _field_message(message: str) -> str:
     longest = re.fullmatch(r"must be at most (\d+) characters", message)
     if longest:
         return _("At most %(count)s characters.", count=longest.group(1))
-    return message
+    return translated(message)

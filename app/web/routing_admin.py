@@ -10,6 +10,7 @@ from flask_login import login_required
 from app.auth import roles_required
 from app.extensions import db
 from app.models import Channel, Priority, Role, RoutingRule, utcnow
+from app.web import messages
 from dispatch import directory, routing_rules
 from dispatch.errors import NotFound, ValidationFailed
 
@@ -51,7 +52,7 @@ def try_it():
             422,
             rules=routing_rules.list_rules(),
             trial=trial,
-            errors=exc.fields,
+            errors=messages.field_errors(exc.fields),
         )
     return _page(
         "admin/routing_rules.html",
@@ -76,7 +77,13 @@ def rule(rule_id: int | None):
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()
-        return _page("admin/routing_rule.html", 422, form=form, errors=exc.fields, item=item)
+        return _page(
+            "admin/routing_rule.html",
+            422,
+            form=form,
+            errors=messages.field_errors(exc.fields),
+            item=item,
+        )
     flash(_("Saved."), "ok")
     return redirect(url_for("routing_admin.rules"))
 

@@ -9,7 +9,7 @@ from flask_login import login_required
 
 from app.auth import roles_required
 from app.models import Role, User, utcnow
-from app.web import stats_export, stats_pages, stats_period, stats_table
+from app.web import messages, stats_export, stats_pages, stats_period, stats_table
 from dispatch import settings
 from dispatch.errors import ValidationFailed
 from dispatch.stats import GROUPINGS
@@ -103,5 +103,5 @@ def _common() -> dict:
 def _refused(template: str, exc: ValidationFailed):
     """The page again with the query as typed and what is wrong with it; nothing else."""
     form = {name: request.args.get(name, "") for name in ("period", "from", "to", "by", "month")}
-    context = {**_common(), "errors": exc.fields, "form": form}
+    context = {**_common(), "errors": messages.field_errors(exc.fields), "form": form}
     return render_template(template, **context), 400

@@ -51,10 +51,10 @@ def test_adding_and_removing_a_date_and_the_422s(login, db):
     page = admin.get(done.location).text
     assert "2026-11-23" in page and "防汛" in page
     for form, message in [
-        ({"date": "2026-02-30", "type": "holiday"}, "is not a real date"),
-        ({"date": "23/11/2026", "type": "holiday"}, "must be a date like 2027-01-01"),
-        ({"date": "2026-11-24", "type": "weekend"}, "must be holiday or workday"),
-        ({"date": "2026-11-23", "type": "workday"}, "already has an override"),
+        ({"date": "2026-02-30", "type": "holiday"}, "不是有效的日期"),
+        ({"date": "23/11/2026", "type": "holiday"}, "须为日期,如2027-01-01"),
+        ({"date": "2026-11-24", "type": "weekend"}, "须为holiday(节假日)或workday(工作日)"),
+        ({"date": "2026-11-23", "type": "workday"}, "该日期已有调整,请先删除"),
     ]:
         refused = admin.post("/admin/calendar", data=form)
         assert refused.status_code == 422 and message in refused.text
@@ -92,19 +92,19 @@ def test_a_bad_csv_line_rejects_the_whole_file(login, db):
     for content, message in [
         (
             "date,type,note\n2031-01-01,holiday,元旦\n2031-02-30,holiday,\n",
-            "line 3: date is not a real date",
+            "第3行:date:不是有效的日期",
         ),
         (
             "date,type,note\n2031-01-01,holiday\n2031-01-02,day off\n",
-            "line 3: type must be holiday or workday",
+            "第3行:type:须为holiday(节假日)或workday(工作日)",
         ),
         (
             "date,type,note\n2031-01-01,holiday\n2031-01-01,workday\n",
-            "line 3: 2031-01-01 appears twice",
+            "第3行:2031-01-01出现了两次",
         ),
-        ("2031-01-01,holiday\n", "line 1: the first line must be the header"),
-        ("date,type,note\n2031-01-01,holiday,a,b\n", "line 2: expected date,type,note"),
-        ("date,type,note\n", "has no dates"),
+        ("2031-01-01,holiday\n", "第1行:第一行须为表头date,type,note"),
+        ("date,type,note\n2031-01-01,holiday,a,b\n", "第2行:应为date,type,note三列"),
+        ("date,type,note\n", "没有日期"),
     ]:
         refused = upload(admin, content)
         assert refused.status_code == 422 and message in refused.text, content
@@ -118,7 +118,7 @@ def test_a_bad_csv_line_rejects_the_whole_file(login, db):
         },
         content_type="multipart/form-data",
     )
-    assert refused.status_code == 422 and "must be UTF-8 text" in refused.text
+    assert refused.status_code == 422 and "须为UTF-8文本" in refused.text
     assert count(db, CalendarOverride) == 0
 
 
@@ -131,13 +131,13 @@ def test_the_policy_page_lists_adds_edits_and_removes(login, db, client):
     assert admin.post("/admin/deadlines", data=form).status_code == 302
     assert count(db, DeadlinePolicy) == before + 1
     for bad, message in [
-        ({**form, "category": "nope"}, "unknown code"),
-        ({**form, "reply_amount": "0"}, "must be from 1 to 720"),
-        ({**form, "reply_amount": "x"}, "must be a whole number"),
-        ({**form, "reply_unit": "weeks"}, "must be one of"),
-        ({**form, "category": "gas", "onsite_hours": "2"}, "only for emergency policies"),
-        ({**form, "category": "gas", "priority": "emergency"}, "is required for emergencies"),
-        (form, "a policy for this channel, priority and category exists"),
+        ({**form, "category": "nope"}, "没有这个编码"),
+        ({**form, "reply_amount": "0"}, "须在1至720之间"),
+        ({**form, "reply_amount": "x"}, "须为整数"),
+        ({**form, "reply_unit": "weeks"}, "须为以下之一"),
+        ({**form, "category": "gas", "onsite_hours": "2"}, "仅用于紧急事项的时限规则"),
+        ({**form, "category": "gas", "priority": "emergency"}, "紧急事项必填"),
+        (form, "已有该渠道、紧急程度和事项分类的时限规则"),
     ]:
         refused = admin.post("/admin/deadlines", data=bad)
         assert refused.status_code == 422 and message in refused.text, bad

@@ -65,7 +65,7 @@ def test_a_reply_with_a_photo_and_a_document(db, login, make_case, uploads):
 def test_a_file_that_is_not_what_its_name_says_refuses_the_reply(db, login, make_case, uploads):
     case = make_case("accepted")
     page = reply(login("water1"), case.number, ("photo.jpg", b"MZ\x90\x00 not an image"))
-    assert "photo.jpg: not a JPEG, PNG or WebP image or a PDF" in page.text
+    assert "photo.jpg:不是JPEG、PNG、WebP图片或PDF文件" in page.text
     db.session.refresh(case)
     assert case.status == "accepted" and stored(db) == [] and list(uploads.iterdir()) == []
 
@@ -75,6 +75,6 @@ def test_a_file_too_large_is_refused(app, db, login, make_case, uploads, monkeyp
     case = make_case("accepted")
     big = PNG + b"\x00" * 2**20
     page = reply(login("water1"), case.number, ("big.png", big))
-    assert "big.png: larger than 1 MB" in page.text
+    assert "big.png:超过1 MB" in page.text
     db.session.refresh(case)
     assert case.status == "accepted" and stored(db) == []

@@ -56,7 +56,7 @@ def test_intake_registers_a_case_and_a_bad_phone_writes_nothing(login, db):
         "priority": "normal",
     }
     refused = operator.post("/cases/new", data=form)
-    assert refused.status_code == 422 and "not a valid phone number" in refused.text
+    assert refused.status_code == 422 and "不是有效的电话号码" in refused.text
     assert count(db, Case) == 0
     done = operator.post("/cases/new", data={**form, "caller_phone": "138 1234 1234"})
     assert done.status_code == 302
@@ -98,10 +98,13 @@ def test_an_action_through_the_page_works_and_an_illegal_one_changes_nothing(log
     assert water.post(f"/cases/{case.number}/accept").status_code == 302
     events = count(db, CaseEvent)
     again = water.post(f"/cases/{case.number}/accept", follow_redirects=True)
-    assert "cannot accept" in again.text
+    assert f"无法签收:工单{case.number}已是“已签收”状态(市供水集团" in again.text  # in Chinese
     assert count(db, CaseEvent) == events
     reply = water.post(f"/cases/{case.number}/reply", data={"text": ""}, follow_redirects=True)
-    assert "text: is required" in reply.text and count(db, CaseEvent) == events
+    assert "内容: 必填" in reply.text and count(db, CaseEvent) == events
+    water.get("/lang/en")
+    english = water.post(f"/cases/{case.number}/accept", follow_redirects=True)
+    assert f"cannot Accept: case {case.number} is already Accepted to" in english.text
 
 
 def test_a_handler_gets_404_on_another_departments_case(login, make_case, db):
