@@ -117,7 +117,7 @@ def _archive_each(numbers: list[str], actor: User, now: datetime) -> Outcome:
             case = cases.get_visible(number, actor, for_update=True)
             lifecycle.act(case, Action.ARCHIVE, actor, now)
         except NotFound:
-            outcome.skipped.append((number, "no such case"))
+            outcome.skipped.append((number, N_("no such case")))
         except (InvalidTransition, NotAllowed) as exc:  # changed meanwhile: checked first,
             outcome.skipped.append((number, exc.message))  # so nothing of it was written
         else:
