@@ -69,9 +69,7 @@ def choice(data: dict, name: str, options: type, errors: FieldErrors, default=No
     try:
         return options(raw)
     except (ValueError, TypeError):
-        errors.add(
-            name, Message("must be one of %(values)s", values=", ".join(o.value for o in options))
-        )
+        errors.add(name, one_of(options))
         return None
 
 
@@ -115,6 +113,11 @@ def _degrees(value: Any, form: bool) -> float:
     if not math.isfinite(degrees):
         raise ValueError(value)
     return degrees
+
+
+def one_of(options: type) -> Message:
+    """The error of a value that is none of an enum's."""
+    return Message("must be one of %(values)s", values=", ".join(o.value for o in options))
 
 
 def boolean(data: dict, name: str, errors: FieldErrors) -> bool | None:

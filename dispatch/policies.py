@@ -13,7 +13,7 @@ from app.models import Category, Channel, DeadlinePolicy, Priority
 from dispatch import deadlines, reference
 from dispatch.deadlines import Policy, Unit
 from dispatch.errors import NotFound
-from dispatch.fields import FieldErrors, text
+from dispatch.fields import FieldErrors, one_of, text
 
 MAX_AMOUNT = {Unit.WORKING_DAYS: 100, Unit.CALENDAR_DAYS: 365, Unit.HOURS: 24 * 30}
 MAX_ONSITE_HOURS = 72
@@ -90,9 +90,7 @@ def _optional(data: dict, name: str, options: type, errors: FieldErrors):
     try:
         return options(raw).value
     except (ValueError, TypeError):
-        errors.add(
-            name, Message("must be one of %(values)s", values=", ".join(o.value for o in options))
-        )
+        errors.add(name, one_of(options))
         return None
 
 

@@ -17,7 +17,7 @@ from app.i18n import N_, Message
 from app.models import Channel, Department, Priority, RoutingRule
 from dispatch import directory, routing, words
 from dispatch.errors import NotFound, ValidationFailed
-from dispatch.fields import FieldErrors, clean_text, text
+from dispatch.fields import FieldErrors, clean_text, one_of, text
 
 KEYWORD_MAX = 50
 KEYWORDS_PER_RULE = 500
@@ -174,9 +174,7 @@ def _optional_choice(data: dict, name: str, options: type, errors: FieldErrors) 
     try:
         return options(raw).value
     except (ValueError, TypeError):
-        errors.add(
-            name, Message("must be one of %(values)s", values=", ".join(o.value for o in options))
-        )
+        errors.add(name, one_of(options))
         return ""
 
 
