@@ -43,7 +43,12 @@ def messages():
 @bp.get("/<int:message_id>")
 def message(message_id: int):
     row = db.session.get(OutboxMessage, message_id) or abort(404)
-    return render_template("admin/sms_message.html", m=row, reports=delivery.history(row))
+    return render_template(
+        "admin/sms_message.html",
+        m=row,
+        reports=delivery.history(row),
+        templates=templates.TEMPLATES,
+    )
 
 
 @bp.post("/<int:message_id>/retry")

@@ -59,6 +59,7 @@ def test_delivery_reports_are_listed_on_the_message(login, db, now):
         db.session.commit()
     page = login("admin").get(f"/admin/sms/{row.id}")
     assert "undelivered" in page.text and "30005" in page.text
+    assert "未送达" in page.text and "受理回执(发来电人)" in page.text  # named in Chinese
 
 
 def test_template_wording_previewed_saved_and_refused_when_bad(login, db):

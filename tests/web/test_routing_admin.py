@@ -76,3 +76,14 @@ def test_a_saved_rule_routes_cases_and_try_it_names_it(login, db, make_case):
     case = make_case(category="water.quality", description="门口窨井一直冒水")
     assert case.department.code == "drainage"
     assert [d.code for d in case.assist_departments] == ["water"]
+
+
+def test_the_rule_list_names_a_rules_channel_and_priority(login, db):
+    admin = login("admin")
+    rule = {"name": "来信燃气", "category": "gas", "channel": "letter", "priority": "urgent"}
+    saved = admin.post(
+        "/admin/routing/new", data={**rule, "department": "gas", "position": "1", "active": "1"}
+    )
+    assert saved.status_code == 302, saved.text
+    listing = admin.get("/admin/routing/").text
+    assert "渠道: 来信" in listing and "紧急程度: 加急" in listing
