@@ -59,6 +59,9 @@ def check_reply(case: Case, params: dict) -> dict:
     if not reason:
         names = "、".join(a.department.name for a in waiting)
         raise InvalidTransition(
-            f"waiting for the opinion of {names}; reply with override_reason to go ahead"
+            Message(
+                "waiting for the opinion of %(names)s; reply with override_reason to go ahead",
+                names=names,
+            )
         )
     return {"override_reason": reason, "without": [a.department.code for a in waiting]}

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.i18n import N_
+from app.i18n import N_, Message
 from app.models import Case, Category, Channel, RoutingRevision, Status
 from app.models.enums import OPEN_STATUSES
 from dispatch import directory, intake, open311_keys, phones, settings
@@ -88,7 +88,7 @@ def parse_query(args: Mapping[str, str], now: datetime) -> RequestQuery:
     ids = _listed(args, "service_request_id", errors)
     if ids:
         if len(ids) > MAX_REQUESTS:
-            errors.add("service_request_id", f"at most {MAX_REQUESTS} ids")
+            errors.add("service_request_id", Message("at most %(n)d ids", n=MAX_REQUESTS))
         errors.raise_if_any()
         return RequestQuery(ids=tuple(i.upper() for i in ids))
     codes = _listed(args, "service_code", errors)
@@ -102,7 +102,7 @@ def parse_query(args: Mapping[str, str], now: datetime) -> RequestQuery:
     known = {c.code for c in list_services()}
     for code in codes:
         if code not in known:
-            errors.add("service_code", f"unknown service_code {code}")
+            errors.add("service_code", Message("unknown service_code %(code)s", code=code))
     errors.raise_if_any()
     return RequestQuery((), tuple(codes), start, end, tuple(statuses))
 
@@ -198,7 +198,7 @@ def _intake_data(form: Mapping[str, str], category: Category) -> dict:
     if not description.strip():
         errors.add("description", N_("is required"))
     elif len(description) > DESCRIPTION_MAX:
-        errors.add("description", f"must be at most {DESCRIPTION_MAX} characters")
+        errors.add("description", Message("must be at most %(n)d characters", n=DESCRIPTION_MAX))
     data = {
         "channel": Channel.WEB,
         "caller_phone": _phone(form, errors),
@@ -268,6 +268,6 @@ def _attributes(form: Mapping[str, str], errors: FieldErrors) -> dict[str, str]:
             continue
         value = _text(form, name, errors)
         if len(value) > ATTRIBUTES[code]:
-            errors.add(name, f"must be at most {ATTRIBUTES[code]} characters")
+            errors.add(name, Message("must be at most %(n)d characters", n=ATTRIBUTES[code]))
         found[code] = value
     return found

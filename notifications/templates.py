@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.extensions import db
-from app.i18n import N_
+from app.i18n import N_, Message
 from app.models import SmsTemplate
 from dispatch.errors import ValidationFailed
 
@@ -161,7 +161,7 @@ def check(name: str, body: str) -> str:
     if not body:
         raise ValidationFailed({"body": N_("is required")})
     if len(body) > BODY_MAX:
-        raise ValidationFailed({"body": f"at most {BODY_MAX} characters"})
+        raise ValidationFailed({"body": Message("at most %(n)d characters", n=BODY_MAX)})
     try:
         used = {field for _, field, _, _ in string.Formatter().parse(body) if field is not None}
     except ValueError:
@@ -169,7 +169,15 @@ def check(name: str, body: str) -> str:
     unknown = sorted(used - set(template.fields))
     if unknown:
         allowed = ", ".join("{" + f + "}" for f in template.fields)
-        raise ValidationFailed({"body": f"unknown placeholder {unknown[0]}; use {allowed}"})
+        raise ValidationFailed(
+            {
+                "body": Message(
+                    "unknown placeholder %(name)s; use %(allowed)s",
+                    name=unknown[0],
+                    allowed=allowed,
+                )
+            }
+        )
     if "number" not in used:
         raise ValidationFailed({"body": N_("must contain {number} (the case number)")})
     return body
