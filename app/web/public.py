@@ -14,10 +14,12 @@ from app.ratelimit import RateLimited
 from app.web.messages import translated
 from dispatch import directory, intake, tracking
 from dispatch.errors import NotFound, ValidationFailed
+from dispatch.fields import FieldErrors, coordinates
 
 bp = Blueprint("public", __name__)
 
 REPORT_FIELDS = ("caller_phone", "caller_name", "category", "description", "address", "district")
+LOCATION_FIELDS = ("latitude", "longitude")  # the phone's position, when the citizen shares it
 RECEIPT = "public_receipt"  # the session key of the last report's number
 
 
@@ -54,9 +56,9 @@ def report():
     if request.method == "GET":
         return _report_page({})
     ratelimit.limit_by_address("REPORT_RATE_LIMIT")
-    form = {name: request.form.get(name, "") for name in REPORT_FIELDS}
+    form = {name: request.form.get(name, "") for name in (*REPORT_FIELDS, *LOCATION_FIELDS)}
     try:
-        case = intake.register_case({**form, "channel": Channel.WEB}, None, utcnow())
+        case = intake.register_case(_report_data(form), None, utcnow())
     except ValidationFailed as exc:
         db.session.rollback()
         return _report_page(form, errors=field_messages(exc), status=422)
@@ -75,6 +77,16 @@ def received():
     if case is None:
         return redirect(url_for("public.report"))
     return render_template("public/received.html", case=case)
+
+
+def _report_data(form: dict) -> dict:
+    """The intake's data from the report form; the shared position (text of degrees) as
+    numbers. Raises ValidationFailed."""
+    errors = FieldErrors()
+    latitude, longitude = coordinates(form, LOCATION_FIELDS, errors, form=True)
+    errors.raise_if_any()
+    data = {name: form[name] for name in REPORT_FIELDS}
+    return {**data, "channel": Channel.WEB, "latitude": latitude, "longitude": longitude}
 
 
 def _track_page(form: dict, *, status: int = 200, errors: dict | None = None, **context):

@@ -10,8 +10,10 @@ import pytest
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
+from sqlalchemy import select
 
+from app.models import Case
 from tests.browser import chromium, log_in, screenshot
 from tests.livetools import live_server, token_for
 
@@ -98,3 +100,29 @@ def test_typing_an_address_and_category_suggests_a_possible_duplicate(
     panel = browser.find_element(By.ID, "caller-history").text
     assert "疑似重复" in panel and "同一地址和类别" in panel
     screenshot(browser, "intake-duplicates")
+
+
+def test_a_citizen_shares_the_phones_location_with_a_web_report(server, db, browser):
+    _, base = server
+    browser.execute_cdp_cmd(
+        "Browser.grantPermissions", {"origin": base, "permissions": ["geolocation"]}
+    )
+    browser.execute_cdp_cmd(
+        "Emulation.setGeolocationOverride",
+        {"latitude": 39.9042, "longitude": 116.4074, "accuracy": 10},
+    )
+    browser.get(base + "/report")
+    fill = {"caller_phone": "13987654321", "description": "路口有一个大坑", "address": "中山路"}
+    for name, value in fill.items():
+        browser.find_element(By.NAME, name).send_keys(value)
+    Select(browser.find_element(By.NAME, "category")).select_by_value("roads.pothole")
+    browser.find_element(By.ID, "share-location").click()
+    wait = WebDriverWait(browser, 15)
+    wait.until(ec.text_to_be_present_in_element((By.ID, "location-state"), "39.904200"))
+    assert "已提供位置" in browser.find_element(By.ID, "location-state").text
+    screenshot(browser, "report-location")
+    browser.find_element(By.CSS_SELECTOR, "button.primary").click()
+    wait.until(ec.url_contains("/report/received"))
+    db.session.rollback()
+    case = db.session.scalar(select(Case).where(Case.address == "中山路"))
+    assert (case.latitude, case.longitude) == (39.9042, 116.4074)

@@ -160,6 +160,22 @@ def test_a_report_registers_a_web_case_and_shows_a_receipt(citizen, db):
     assert citizen("203.0.113.9").get("/report/received").status_code == 302  # not its own
 
 
+def test_a_report_keeps_the_location_the_citizen_shared(citizen, db):
+    sent = citizen().post(
+        "/report", data={**REPORT, "latitude": "39.904200", "longitude": "116.4074"}
+    )
+    assert sent.status_code == 302
+    db.session.rollback()
+    case = db.session.scalar(select(Case))
+    assert (case.latitude, case.longitude, case.address) == (39.9042, 116.4074, "中山路路口")
+
+
+def test_a_report_without_a_location_has_none(citizen, db):
+    assert citizen().post("/report", data={**REPORT, "latitude": ""}).status_code == 302
+    db.session.rollback()
+    assert db.session.scalar(select(Case)).latitude is None
+
+
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
@@ -168,6 +184,8 @@ def test_a_report_registers_a_web_case_and_shows_a_receipt(citizen, db):
         ({"category": "no.such"}, "category", "请从列表中选择事项分类"),
         ({"description": "坑" * 5001}, "description", "最多 5000 个字"),
         ({"caller_name": "名" * 101}, "caller_name", "最多 100 个字"),
+        ({"latitude": "39.9", "longitude": "east"}, "latitude", "须同时为WGS84经纬度"),
+        ({"latitude": "95", "longitude": "116.4"}, "latitude", "须在±90以内"),
     ],
 )
 def test_a_bad_report_is_refused_with_messages_and_saves_nothing(
