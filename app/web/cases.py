@@ -142,14 +142,15 @@ def _category(code: str | None):
 @login_required
 def detail(number: str):
     case = _visible(number)
+    departments = directory.list_departments()
     return render_template(
         "cases/detail.html",
         case=case,
         actions=transitions.allowed_actions(case, g.user),
-        departments=directory.list_departments(),
+        departments=departments,
         files=attachments.of_case(case),
         suggestions=_suggestions(case),
-        history=history.timeline(case.events),
+        history=history.timeline(case.events, departments),
     )
 
 

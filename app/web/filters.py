@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import Flask, g
 from flask_babel import format_datetime, gettext, lazy_gettext
 
-from app.models import Case, utcnow
+from app.models import Case, Department, utcnow
 from dispatch import directory, phones
 from dispatch.cases import can_see_caller
 
@@ -123,9 +123,11 @@ def status_names() -> dict[str, str]:
     return {key: str(name) for key, name in STATUS_NAMES.items()}
 
 
-def department_names() -> dict[str, str]:
-    """Departments' names by code, for the live script."""
-    return {d.code: d.name for d in directory.list_departments()}
+def department_names(departments: list[Department] | None = None) -> dict[str, str]:
+    """Departments' names by code (of `departments`, read when not given), for the live
+    script and the history."""
+    listed = directory.list_departments() if departments is None else departments
+    return {d.code: d.name for d in listed}
 
 
 def init_app(app: Flask) -> None:

@@ -9,9 +9,8 @@ from datetime import datetime
 
 from flask_babel import gettext, lazy_gettext
 
-from app.models import CaseEvent
-from app.web.filters import CHANNEL_NAMES, local
-from dispatch import directory
+from app.models import CaseEvent, Department
+from app.web.filters import CHANNEL_NAMES, department_names, local
 
 Detail = tuple[str, str]
 
@@ -81,12 +80,22 @@ TEXT_LABELS = {  # what `text` is, by action
 # its level) or of no use to a reader (row ids).
 FOLDED = {"rule_id", "name", "notice", "notices"}
 TIMES = {"until", "from", "deadline", "due", "answer_by"}
+# Values that are codes, shown by their names (an escalation's `level` is handled apart).
+NAMED_VALUES = {
+    "channel": CHANNEL_NAMES,
+    "level": SATISFACTION_NAMES,  # a callback's
+    "kind": PAUSE_KINDS,
+    "by": PAUSE_ENDED_BY,
+    "via": VIA_NAMES,
+}
 
 
-def timeline(events: list[CaseEvent]) -> list[tuple[CaseEvent, list[Detail]]]:
+def timeline(
+    events: list[CaseEvent], departments: list[Department]
+) -> list[tuple[CaseEvent, list[Detail]]]:
     """Each event of a case's history with its (label, value) lines, in the page's
-    language."""
-    names = {d.code: d.name for d in directory.list_departments()}
+    language; departments named from `departments` (all of them, as the page lists)."""
+    names = department_names(departments)
     return [(event, details(event, names)) for event in events]
 
 
@@ -122,15 +131,8 @@ def _value(action: str, key: str, value, data: dict, department_names: dict[str,
     if key == "level" and action == "escalate":
         name = LEVEL_NAMES.get(data.get("name"), data.get("name") or "")
         return gettext("level %(level)s · %(name)s", level=value, name=name)
-    named = {
-        "channel": CHANNEL_NAMES,
-        "level": SATISFACTION_NAMES,
-        "kind": PAUSE_KINDS,
-        "by": PAUSE_ENDED_BY,
-        "via": VIA_NAMES,
-    }
-    if key in named and isinstance(value, str):
-        return str(named[key].get(value, value))
+    if key in NAMED_VALUES and isinstance(value, str):
+        return str(NAMED_VALUES[key].get(value, value))
     if value is True:
         return gettext("yes")
     return str(value)

@@ -11,24 +11,15 @@ from flask_babel import gettext, lazy_gettext
 
 from app.i18n import Message
 from app.web.filters import ACTION_NAMES, ROLE_NAMES, STATUS_NAMES
+from app.web.history import LABELS
 
 # Parameters that are codes, shown by their names.
 NAMED_PARAMS = {"action": ACTION_NAMES, "status": STATUS_NAMES, "role": ROLE_NAMES}
 
-# Field names as the pages' labels call them, for messages shown away from their field.
+# Field names as the pages' labels call them, for messages shown away from their field: an
+# action's parameters are named as the history names them.
 FIELD_LABELS = {
-    "text": lazy_gettext("Text"),
-    "reason": lazy_gettext("Reason"),
-    "department": lazy_gettext("Department"),
-    "assist": lazy_gettext("Assisting departments"),
-    "until": lazy_gettext("Until"),
-    "satisfied": lazy_gettext("Satisfied"),
-    "resolution": lazy_gettext("Resolution"),
-    "of": lazy_gettext("Duplicate of"),
-    "kind": lazy_gettext("Kind"),
-    "note": lazy_gettext("Note"),
-    "destination": lazy_gettext("Passed on to"),
-    "destination_ref": lazy_gettext("Their reference"),
+    **LABELS,
     "files": lazy_gettext("Attachments"),
     "caller_phone": lazy_gettext("Phone"),
     "description": lazy_gettext("Description"),
