@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from app.extensions import db
 from app.i18n import N_
@@ -11,6 +12,7 @@ from app.models import (
     Case,
     CaseEvent,
     Channel,
+    IntakeKey,
     OutboxMessage,
     Priority,
     Role,
@@ -35,6 +37,9 @@ from dispatch.errors import NotAllowed, ValidationFailed
 from dispatch.fields import FieldErrors, choice, coordinates, text
 from notifications import citizen, outbox
 
+if TYPE_CHECKING:
+    from dispatch.intake_keys import Key
+
 INTAKE_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 
 
@@ -47,12 +52,14 @@ def register_case(
     source: str = "",
     receipt: bool = True,
     commits_next: bool = False,
+    key: Key | None = None,
 ) -> Case:
     """Register a case and route it at once when a rule matches (`route=False`: it waits
     for an operator). `source` names the system it came through, kept in the history
     (e.g. "open311:<client system>"); `receipt=False` sends the caller no receipt.
     `commits_next`: the caller commits right after and writes nothing more (the API's
-    registration), so on PostgreSQL the case's one statement may commit it.
+    registration), so on PostgreSQL the case's one statement may commit it. `key`: the
+    key it was sent under (dispatch/intake_keys.py), recorded in the same transaction.
 
     Raises ValidationFailed (fields named), NotAllowed, or Duplicate (a transfer in whose
     reference that hotline sent before); writes nothing on error.
@@ -72,7 +79,7 @@ def register_case(
     number, case_id = numbering.allocate(settings.case_number_prefix(), _local_day(now))
     direct.fill(case, number=number)
     with linkage.registering(case):  # a transfer in: once per reference
-        _write(case, case_id, history, now, receipt, commits_next)
+        _write(case, case_id, history, now, receipt, commits_next, key)
     lifecycle.announce(case, created=True, now=now)
     return case
 
@@ -84,6 +91,7 @@ def _write(
     now: datetime,
     receipt: bool,
     commits_next: bool,
+    key: Key | None,
 ) -> None:
     """The case's row, its history, its statistics delta and its texts (the receipt)
     written directly, not through the unit of work (app/models/direct.py): the most
@@ -102,6 +110,8 @@ def _write(
         events = [direct.row_of(event) for event in history]
         deltas = rollup.deltas_for_new(row)
         children = [(_EVENTS, events), (_DELTAS, deltas), (_OUTBOX, texts)]
+        if key is not None:
+            children.append((_KEYS, [key.row(case_id, now)]))
         # all of the transaction: no assisting department, nothing else for the flush
         pending = session.new or session.dirty or session.deleted
         alone = commits_next and not case.__dict__.get("assists") and not pending
@@ -114,6 +124,8 @@ def _write(
     connection.execute(_EVENTS.insert(), [direct.row_of(event) for event in history])
     if deltas:
         connection.execute(_DELTAS.insert(), deltas)
+    if key is not None:
+        connection.execute(_KEYS.insert(), key.row(case.id, now))
     if receipt:
         citizen.after_change(case, Action.REGISTER, now)
 
@@ -126,7 +138,7 @@ def _texts(case: Case, now: datetime) -> list[dict]:
 
 
 _CASES, _EVENTS, _DELTAS = Case.__table__, CaseEvent.__table__, StatsDelta.__table__
-_OUTBOX = OutboxMessage.__table__
+_OUTBOX, _KEYS = OutboxMessage.__table__, IntakeKey.__table__
 _INSERT_CASE = _CASES.insert().returning(_CASES.c.id)
 
 
@@ -142,11 +154,13 @@ def _registered(case: Case, decision, source: str) -> dict:
     return data
 
 
-def register_answered(data: dict, actor: User, now: datetime, answer: str) -> Case:
+def register_answered(
+    data: dict, actor: User, now: datetime, answer: str, *, key: Key | None = None
+) -> Case:
     """直接答复: a consultation answered on the call, registered and closed at once (not
     routed). Raises ValidationFailed or NotAllowed (only operators answer); writes nothing
     on error. The caller has the answer already: no receipt (it would quote a deadline)."""
-    case = register_case(data, actor, now, route=False, receipt=False)
+    case = register_case(data, actor, now, route=False, receipt=False, key=key)
     lifecycle.act(case, Action.ANSWER_ON_CALL, actor, now, {"text": answer})
     return case
 

@@ -8,16 +8,18 @@ from app.api import bp, json_body
 from app.api.schemas import case_json
 from app.extensions import db
 from app.models import direct, utcnow
-from dispatch import cases, duplicates, intake, lifecycle, settings
+from dispatch import cases, duplicates, intake_keys, lifecycle, settings
 from dispatch.errors import ValidationFailed
 
 
 @bp.post("/cases")
 def create_case():
-    case = intake.register_case(json_body(), g.user, utcnow(), commits_next=True)
-    answer = case_json(case, g.user)  # from the written case: no reads after the commit
+    data = json_body()
+    key = intake_keys.key_for(g.user, request.headers.get(intake_keys.HEADER), data)
+    done = intake_keys.register(data, g.user, utcnow(), key, commits_next=True)
+    answer = case_json(done.case, g.user)  # from the written case: no reads after the commit
     direct.commit_keeping_loaded(db.session())
-    return answer, 201
+    return answer, 201, ({"Idempotent-Replayed": "true"} if done.replayed else {})
 
 
 @bp.get("/cases")

@@ -383,6 +383,21 @@ PATHS = {
         "post": {
             "summary": "Register a case (routed at once when a rule matches)",
             "operationId": "createCase",
+            "parameters": [
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                    "description": (
+                        "重复提交保护: a key of the client's choosing (printable ASCII). The "
+                        "same request sent again under it registers nothing and answers the "
+                        "case it registered (header Idempotent-Replayed: true); under it with "
+                        "another request it is a 422 naming Idempotency-Key. Keys are each "
+                        "user's own."
+                    ),
+                }
+            ],
             "requestBody": {
                 "required": True,
                 "content": {
@@ -390,7 +405,15 @@ PATHS = {
                 },
             },
             "responses": {
-                "201": _json("Case", "the case"),
+                "201": {
+                    **_json("Case", "the case (registered now, or before under the same key)"),
+                    "headers": {
+                        "Idempotent-Replayed": {
+                            "description": "true when the key had registered this case before",
+                            "schema": {"type": "string", "enum": ["true"]},
+                        }
+                    },
+                },
                 **ERRORS,
                 "403": _error_response("this role does not register cases"),
                 "409": _error_response(

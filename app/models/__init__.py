@@ -23,6 +23,7 @@ from app.models.enums import (
     Status,
 )
 from app.models.escalations import CaseEscalation, SupervisionNotice
+from app.models.intake_keys import IntakeKey
 from app.models.open311 import Open311Key
 from app.models.outbox import (
     InboundSms,
@@ -57,6 +58,7 @@ __all__ = [
     "NoticeStatus",
     "Open311Key",
     "InboundSms",
+    "IntakeKey",
     "OutboxMessage",
     "SmsOptOut",
     "SmsSenderPace",

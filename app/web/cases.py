@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from flask import (
@@ -28,7 +29,7 @@ from dispatch import (
     cases,
     directory,
     duplicates,
-    intake,
+    intake_keys,
     lifecycle,
     phones,
     settings,
@@ -38,6 +39,8 @@ from dispatch.errors import Duplicate, InvalidTransition, NotAllowed, NotFound, 
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 INTAKE_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
+# The intake form's key (dispatch/intake_keys.py): the same form sent twice registers once.
+INTAKE_KEY = "intake_key"
 
 
 @bp.get("/")
@@ -85,14 +88,17 @@ def new():
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            answer = (form.get("answer") or "").strip()
-            if answer:  # a consultation answered on the call: closed at once (直接答复)
-                case = intake.register_answered(form, g.user, utcnow(), answer)
-            else:
-                case = intake.register_case(form, g.user, utcnow())
+            answer = (form.get("answer") or "").strip()  # a consultation answered on the call
+            sent = {k: v for k, v in form.items() if k not in ("csrf_token", INTAKE_KEY)}
+            key = intake_keys.key_for(g.user, form.get(INTAKE_KEY), sent, field=INTAKE_KEY)
+            done = intake_keys.register(form, g.user, utcnow(), key, answer=answer)
             db.session.commit()
-            flash(_("Case %(number)s registered.", number=case.number), "ok")
-            return redirect(url_for("cases.detail", number=case.number))
+            number = done.case.number
+            if done.replayed:  # sent twice (a double click, the browser's back and resend)
+                flash(_("Case %(number)s was registered from this form already.", number=number))
+            else:
+                flash(_("Case %(number)s registered.", number=number), "ok")
+            return redirect(url_for("cases.detail", number=number))
         except ValidationFailed as exc:
             db.session.rollback()
             errors = messages.field_errors(exc.fields)
@@ -102,6 +108,8 @@ def new():
         except (InvalidTransition, NotAllowed) as exc:  # a supervisor does not answer calls
             db.session.rollback()
             errors = {"answer": messages.translated(exc.message)}
+    if INTAKE_KEY in errors or not form.get(INTAKE_KEY):
+        form[INTAKE_KEY] = uuid.uuid4().hex  # this form, changed, registers a case of its own
     return render_template(
         "cases/new.html",
         form=form,

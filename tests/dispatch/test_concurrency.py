@@ -9,7 +9,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from app.models import Case, CaseEvent
+from app.models import Case, CaseEvent, OutboxMessage
 from tests.livetools import at_once, live_server, token_for
 
 THREADS = 50
@@ -49,6 +49,35 @@ def test_fifty_concurrent_intakes_get_fifty_distinct_numbers(server, db):
     assert len(numbers) == THREADS
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Case)) == THREADS
+
+
+def test_fifty_intakes_under_one_key_register_one_case(server, db):
+    """A client's retries racing each other (重复提交保护): one case, one receipt, and every
+    answer names it."""
+    live_app, base = server
+    headers = {
+        "Authorization": f"Bearer {token_for(live_app, 'operator1')}",
+        "Idempotency-Key": "retry-race-1",
+    }
+    body = {
+        "channel": "phone",
+        "caller_phone": "13812345678",
+        "category": "water.outage",
+        "description": "重试",
+    }
+    answers = at_once(
+        [lambda: requests.post(base + "/api/v1/cases", json=body, headers=headers, timeout=60)]
+        * THREADS
+    )
+    assert [a.status_code for a in answers] == [201] * THREADS, [a.text for a in answers][:3]
+    assert len({a.json()["number"] for a in answers}) == 1
+    assert sum(a.headers.get("Idempotent-Replayed") == "true" for a in answers) == THREADS - 1
+    db.session.rollback()
+    case = db.session.scalars(select(Case).where(Case.description == "重试")).one()
+    receipts = (
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.case_id == case.id)
+    )
+    assert db.session.scalar(receipts) == 1
 
 
 def _race(server, db, number: str, action: str, username: str, exclude: str = "") -> None:

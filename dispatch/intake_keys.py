@@ -1,0 +1,115 @@
+"""重复提交保护: a registration sent again under the key it was sent with registers nothing.
+
+A client that lost the answer to a registration (a timeout, a dropped connection, a
+double click on the intake form) sends it again under the same key and gets the case that
+the first one registered: no second case, no second receipt SMS. The key travels in the
+API's `Idempotency-Key` header (as in the IETF draft of that name) and in a hidden field
+of the intake form. Its row is written in the registration's own transaction, so a key is
+stored exactly when its case is; two registrations racing under one key are settled by
+the key's unique index (the loser gets the winner's case). A key is its owner's (an API
+user's, an operator's): the same key from two users is two keys. The same key with a
+different request is refused, and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.i18n import N_
+from app.models import Case, IntakeKey, User
+from dispatch import intake
+from dispatch.errors import ValidationFailed
+
+HEADER = "Idempotency-Key"
+KEY_MAX = 255
+
+
+@dataclass(frozen=True)
+class Key:
+    """A registration's key, as its owner sent it, with its request's fingerprint."""
+
+    owner: str
+    key: str
+    fingerprint: str
+    field: str  # where the key came: the header, or the form's field
+
+    def row(self, case_id: int, now: datetime) -> dict:
+        """The intake_keys row that records this key for case `case_id`."""
+        return {
+            "owner": self.owner,
+            "key": self.key,
+            "fingerprint": self.fingerprint,
+            "case_id": case_id,
+            "created_at": now,
+        }
+
+
+@dataclass(frozen=True)
+class Registration:
+    case: Case
+    replayed: bool  # registered before under the same key: nothing was written now
+
+
+def key_for(actor: User, raw: str | None, data: object, field: str = HEADER) -> Key | None:
+    """The key `actor` sent `data` under (None when none was sent). Raises
+    ValidationFailed naming `field` for a key that is empty, longer than 255 characters
+    or not printable ASCII."""
+    if raw is None:
+        return None
+    if not raw or len(raw) > KEY_MAX or not (raw.isascii() and raw.isprintable()):
+        raise ValidationFailed({field: N_("must be 1 to 255 printable ASCII characters")})
+    payload = orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    return Key(f"user:{actor.id}", raw, hashlib.sha256(payload).hexdigest(), field)
+
+
+def register(
+    data: dict,
+    actor: User,
+    now: datetime,
+    key: Key | None,
+    *,
+    answer: str = "",
+    commits_next: bool = False,
+) -> Registration:
+    """Register `data` (intake.register_case; `answer`: intake.register_answered) unless
+    its key registered a case before: then that case, and nothing is written. Raises what
+    registration raises, and ValidationFailed naming the key when it was used before
+    with a different request."""
+    if key is not None:
+        earlier = _earlier(key)
+        if earlier is not None:
+            return Registration(earlier, replayed=True)
+    try:
+        if answer:
+            case = intake.register_answered(data, actor, now, answer, key=key)
+        else:
+            case = intake.register_case(data, actor, now, commits_next=commits_next, key=key)
+    except IntegrityError:
+        if key is None:
+            raise
+        db.session.rollback()  # another registration under this key won the race
+        earlier = _earlier(key)
+        if earlier is None:
+            raise
+        return Registration(earlier, replayed=True)
+    return Registration(case, replayed=False)
+
+
+def _earlier(key: Key) -> Case | None:
+    found = db.session.execute(
+        select(IntakeKey.case_id, IntakeKey.fingerprint).where(
+            IntakeKey.owner == key.owner, IntakeKey.key == key.key
+        )
+    ).first()
+    if found is None:
+        return None
+    if found.fingerprint != key.fingerprint:
+        raise ValidationFailed({key.field: N_("was used before with a different request")})
+    return db.session.get(Case, found.case_id)
