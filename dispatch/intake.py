@@ -64,8 +64,7 @@ def register_case(
     Raises ValidationFailed (fields named), NotAllowed, or Duplicate (a transfer in whose
     reference that hotline sent before); writes nothing on error.
     """
-    if actor is not None and actor.role not in INTAKE_ROLES:
-        raise NotAllowed(N_("only operators and supervisors register cases"))
+    refuse_unless_registrar(actor)
     fields = _validate(data)
     # Built without attribute events, as its rows are written (app/models/direct.py).
     case = direct.new(Case, status=Status.REGISTERED, created_at=now, **fields)
@@ -82,6 +81,12 @@ def register_case(
         _write(case, case_id, history, now, receipt, commits_next, key)
     lifecycle.announce(case, created=True, now=now)
     return case
+
+
+def refuse_unless_registrar(actor: User | None) -> None:
+    """Raises NotAllowed unless `actor` may register cases (None: a system's intake)."""
+    if actor is not None and actor.role not in INTAKE_ROLES:
+        raise NotAllowed(N_("only operators and supervisors register cases"))
 
 
 def _write(

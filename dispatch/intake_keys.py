@@ -14,10 +14,10 @@ different request is refused, and changes nothing.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import orjson
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -65,7 +65,8 @@ def key_for(actor: User, raw: str | None, data: object, field: str = HEADER) -> 
         return None
     if not raw or len(raw) > KEY_MAX or not (raw.isascii() and raw.isprintable()):
         raise ValidationFailed({field: N_("must be 1 to 255 printable ASCII characters")})
-    payload = orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    # Any JSON the API took (integers of any size too), in one spelling whatever its order.
+    payload = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
     return Key(f"user:{actor.id}", raw, hashlib.sha256(payload).hexdigest(), field)
 
 
@@ -82,6 +83,7 @@ def register(
     its key registered a case before: then that case, and nothing is written. Raises what
     registration raises, and ValidationFailed naming the key when it was used before
     with a different request."""
+    intake.refuse_unless_registrar(actor)  # before a replay too: it answers a case
     if key is not None:
         earlier = _earlier(key)
         if earlier is not None:

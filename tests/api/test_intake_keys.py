@@ -106,3 +106,16 @@ def test_the_intake_form_sent_twice_registers_once(login, db):
         "/cases/new", data={**form, "description": "另一件事", "intake_key": fresh}
     )
     assert other.status_code == 302 and _count(db, Case) == 2
+
+
+def test_any_json_can_be_sent_under_a_key(client, auth_header, db, counts):
+    huge = {**GOOD, "priority": 10**40, "extra": [None, 1.5, {"b": 1, "a": 2}]}
+    answer = _post(client, auth_header, huge, "odd-body")
+    assert answer.status_code == 422 and "priority" in answer.json["error"]["fields"]
+    assert counts() == (0, 0)
+
+
+def test_a_handler_gets_no_case_through_a_key(client, auth_header, db):
+    refused = _post(client, auth_header, GOOD, "k3", user="water1")
+    assert refused.status_code == 403
+    assert _count(db, Case) == 0
