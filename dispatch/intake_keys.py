@@ -57,8 +57,16 @@ class Registration:
     replayed: bool  # registered before under the same key: nothing was written now
 
 
-def key_for(actor: User, raw: str | None, data: object, field: str = HEADER) -> Key | None:
-    """The key `actor` sent `data` under (None when none was sent). Raises
+def owner_of(actor: User) -> str:
+    """Whose keys a user's registrations are under."""
+    return f"user:{actor.id}"
+
+
+PUBLIC = "public"  # the citizens' web report (网上报事): its form's keys, random per form
+
+
+def key_for(owner: str, raw: str | None, data: object, field: str = HEADER) -> Key | None:
+    """The key `owner` sent `data` under (None when none was sent). Raises
     ValidationFailed naming `field` for a key that is empty, longer than 255 characters
     or not printable ASCII."""
     if raw is None:
@@ -67,22 +75,22 @@ def key_for(actor: User, raw: str | None, data: object, field: str = HEADER) -> 
         raise ValidationFailed({field: N_("must be 1 to 255 printable ASCII characters")})
     # Any JSON the API took (integers of any size too), in one spelling whatever its order.
     payload = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
-    return Key(f"user:{actor.id}", raw, hashlib.sha256(payload).hexdigest(), field)
+    return Key(owner, raw, hashlib.sha256(payload).hexdigest(), field)
 
 
 def register(
     data: dict,
-    actor: User,
+    actor: User | None,
     now: datetime,
     key: Key | None,
     *,
     answer: str = "",
-    commits_next: bool = False,
+    **options,
 ) -> Registration:
-    """Register `data` (intake.register_case; `answer`: intake.register_answered) unless
-    its key registered a case before: then that case, and nothing is written. Raises what
-    registration raises, and ValidationFailed naming the key when it was used before
-    with a different request."""
+    """Register `data` (intake.register_case with `options`; with `answer`,
+    intake.register_answered) unless its key registered a case before: then that case,
+    and nothing is written. Raises what registration raises, and ValidationFailed naming
+    the key when it was used before with a different request."""
     intake.refuse_unless_registrar(actor)  # before a replay too: it answers a case
     if key is not None:
         earlier = _earlier(key)
@@ -92,7 +100,7 @@ def register(
         if answer:
             case = intake.register_answered(data, actor, now, answer, key=key)
         else:
-            case = intake.register_case(data, actor, now, commits_next=commits_next, key=key)
+            case = intake.register_case(data, actor, now, key=key, **options)
     except IntegrityError:
         if key is None:
             raise

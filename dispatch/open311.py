@@ -19,7 +19,7 @@ from app.extensions import db
 from app.i18n import N_, Message
 from app.models import Case, Category, Channel, RoutingRevision, Status
 from app.models.enums import OPEN_STATUSES
-from dispatch import directory, intake, open311_keys, phones, settings
+from dispatch import directory, intake_keys, open311_keys, phones, settings
 from dispatch.errors import NotFound, ValidationFailed
 from dispatch.fields import FieldErrors, clean_text, coordinates
 
@@ -174,8 +174,12 @@ def find_request(number: str) -> Case:
     return cases[0]
 
 
-def submit(form: Mapping[str, str], now: datetime) -> Case:
-    """Register the case a client system posts (api_key checked first; its last use set).
+def submit(
+    form: Mapping[str, str], now: datetime, idempotency_key: str | None = None
+) -> intake_keys.Registration:
+    """Register the case a client system posts (api_key checked first; its last use set),
+    once per `idempotency_key` when the client sent one (dispatch/intake_keys.py: the
+    same request again answers the case it registered).
 
     Raises NotAllowed (bad or missing api_key), NotFound (unknown service_code) or
     ValidationFailed (Open311 field names); writes nothing on error."""
@@ -184,8 +188,10 @@ def submit(form: Mapping[str, str], now: datetime) -> Case:
         raise ValidationFailed({"service_code": N_("is required")})
     category = service(form["service_code"].strip())
     data = _intake_data(form, category)
+    sent = {name: value for name, value in form.items() if name != "api_key"}
+    once = intake_keys.key_for(f"open311:{key.id}", idempotency_key, sent)
     try:
-        return intake.register_case(data, None, now, source=f"open311:{key.client_name}")
+        return intake_keys.register(data, None, now, once, source=f"open311:{key.client_name}")
     except ValidationFailed as exc:
         fields = {OPEN311_NAMES.get(name, name): message for name, message in exc.fields.items()}
         raise ValidationFailed(fields) from exc

@@ -15,7 +15,8 @@ from dispatch.errors import ValidationFailed
 @bp.post("/cases")
 def create_case():
     data = json_body()
-    key = intake_keys.key_for(g.user, request.headers.get(intake_keys.HEADER), data)
+    owner, raw = intake_keys.owner_of(g.user), request.headers.get(intake_keys.HEADER)
+    key = intake_keys.key_for(owner, raw, data)
     done = intake_keys.register(data, g.user, utcnow(), key, commits_next=True)
     answer = case_json(done.case, g.user)  # from the written case: no reads after the commit
     direct.commit_keeping_loaded(db.session())

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import utcnow
 from app.open311 import bp, mapping
 from app.open311.formats import answer
-from dispatch import open311, tracking
+from dispatch import intake_keys, open311, tracking
 
 FMT = "<any(json, xml):fmt>"
 
@@ -42,10 +42,11 @@ def request_detail(number: str, fmt: str):
 
 @bp.post(f"/requests.{FMT}")
 def create_request(fmt: str):
-    case = open311.submit(request.form, utcnow())
-    body = [mapping.created_json(case, request.form.get("account_id", ""))]
+    done = open311.submit(request.form, utcnow(), request.headers.get(intake_keys.HEADER))
+    body = [mapping.created_json(done.case, request.form.get("account_id", ""))]
     db.session.commit()
-    return answer(fmt, "service_requests", body, 201)
+    replayed = {"Idempotent-Replayed": "true"} if done.replayed else {}
+    return answer(fmt, "service_requests", body, 201), replayed
 
 
 def _requests(fmt: str, cases: list):

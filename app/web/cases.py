@@ -90,7 +90,8 @@ def new():
         try:
             answer = (form.get("answer") or "").strip()  # a consultation answered on the call
             sent = {k: v for k, v in form.items() if k not in ("csrf_token", INTAKE_KEY)}
-            key = intake_keys.key_for(g.user, form.get(INTAKE_KEY), sent, field=INTAKE_KEY)
+            owner = intake_keys.owner_of(g.user)
+            key = intake_keys.key_for(owner, form.get(INTAKE_KEY), sent, field=INTAKE_KEY)
             done = intake_keys.register(form, g.user, utcnow(), key, answer=answer)
             db.session.commit()
             number = done.case.number

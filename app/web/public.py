@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -12,13 +13,16 @@ from app.extensions import db
 from app.models import Channel, utcnow
 from app.ratelimit import RateLimited
 from app.web.messages import translated
-from dispatch import directory, intake, tracking
+from dispatch import directory, intake_keys, tracking
 from dispatch.errors import NotFound, ValidationFailed
 from dispatch.fields import FieldErrors, coordinates
 
 bp = Blueprint("public", __name__)
 
 REPORT_FIELDS = ("caller_phone", "caller_name", "category", "description", "address", "district")
+# The form's key (dispatch/intake_keys.py): the report sent twice (a double tap, a resend
+# on a poor connection) is registered once.
+REPORT_KEY = "report_key"
 LOCATION_FIELDS = ("latitude", "longitude")  # the phone's position, when the citizen shares it
 RECEIPT = "public_receipt"  # the session key of the last report's number
 
@@ -54,16 +58,21 @@ def track():
 @bp.route("/report", methods=["GET", "POST"])
 def report():
     if request.method == "GET":
-        return _report_page({})
+        return _report_page({REPORT_KEY: uuid.uuid4().hex})
     ratelimit.limit_by_address("REPORT_RATE_LIMIT")
     form = {name: request.form.get(name, "") for name in (*REPORT_FIELDS, *LOCATION_FIELDS)}
+    sent_key = request.form.get(REPORT_KEY)
     try:
-        case = intake.register_case(_report_data(form), None, utcnow())
+        key = intake_keys.key_for(intake_keys.PUBLIC, sent_key, form, field=REPORT_KEY)
+        done = intake_keys.register(_report_data(form), None, utcnow(), key)
     except ValidationFailed as exc:
         db.session.rollback()
+        # changed since it was sent: the next send is a report of its own
+        form[REPORT_KEY] = uuid.uuid4().hex if REPORT_KEY in exc.fields else sent_key
         return _report_page(form, errors=field_messages(exc), status=422)
-    ratelimit.limit_by_phone("REPORT_PHONE_RATE_LIMIT", case.caller_phone)
-    number = case.number
+    if not done.replayed:
+        ratelimit.limit_by_phone("REPORT_PHONE_RATE_LIMIT", done.case.caller_phone)
+    number = done.case.number
     db.session.commit()
     session[RECEIPT] = number
     return redirect(url_for("public.received"))

@@ -156,3 +156,25 @@ def test_the_phone_error_says_why_it_is_required(client, api_key):
     fields = {k: v for k, v in GOOD.items() if k != "phone"}
     (error,) = post(client, api_key=api_key, **fields).get_json()
     assert error["description"].startswith("phone: is required")
+
+
+def test_a_request_sent_again_under_its_idempotency_key_registers_once(client, db, api_key):
+    """重复提交保护: a client system's retry under the same Idempotency-Key."""
+    headers = {"Idempotency-Key": "app-req-9001"}
+    url = f"{BASE}/requests.json"
+    first = client.post(url, data={**GOOD, "api_key": api_key}, headers=headers)
+    again = client.post(url, data={**GOOD, "api_key": api_key}, headers=headers)
+    assert first.status_code == again.status_code == 201, again.text
+    number = first.get_json()[0]["service_request_id"]
+    assert again.get_json()[0]["service_request_id"] == number
+    assert again.headers["Idempotent-Replayed"] == "true"
+    db.session.rollback()
+    assert len(db.session.scalars(select(Case)).all()) == 1
+    assert len(db.session.scalars(select(OutboxMessage)).all()) == 1
+    changed = client.post(
+        url, data={**GOOD, "description": "另一件", "api_key": api_key}, headers=headers
+    )
+    assert changed.status_code == 400, changed.text  # the spec's "bad field" answer
+    assert "Idempotency-Key" in changed.text
+    db.session.rollback()
+    assert len(db.session.scalars(select(Case)).all()) == 1

@@ -291,3 +291,23 @@ def test_the_pages_stay_up_when_the_limits_storage_does_not_answer(caplog):
     for _ in range(3):
         down.hit("TRACK_RATE_LIMIT", "192.0.2.1")  # no exception: not limited
     assert "rate limit storage unavailable" in caplog.text
+
+
+def test_a_report_sent_twice_is_registered_once(citizen, db):
+    """重复提交保护: the form's key makes a double tap or a resend one report."""
+    browser = citizen()
+    key = re.search(r'name="report_key" value="([0-9a-f]{32})"', browser.get("/report").text)
+    form = {**REPORT, "report_key": key.group(1)}
+    first = browser.post("/report", data=form)
+    again = browser.post("/report", data=form)
+    assert first.status_code == again.status_code == 302
+    db.session.rollback()
+    case = db.session.scalars(select(Case)).one()
+    assert case.number in browser.get(again.location).text
+    changed = browser.post("/report", data={**form, "description": "又一件事"})
+    assert changed.status_code == 422 and "此反映已提交过" in changed.text
+    fresh = re.search(r'name="report_key" value="([0-9a-f]{32})"', changed.text).group(1)
+    assert fresh != key.group(1)
+    assert browser.post("/report", data={**form, "report_key": fresh}).status_code == 302
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 2
