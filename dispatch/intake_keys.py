@@ -3,11 +3,12 @@
 A client that lost the answer to a registration (a timeout, a dropped connection, a
 double click on the intake form) sends it again under the same key and gets the case that
 the first one registered: no second case, no second receipt SMS. The key travels in the
-API's `Idempotency-Key` header (as in the IETF draft of that name) and in a hidden field
-of the intake form. Its row is written in the registration's own transaction, so a key is
-stored exactly when its case is; two registrations racing under one key are settled by
-the key's unique index (the loser gets the winner's case). A key is its owner's (an API
-user's, an operator's): the same key from two users is two keys. The same key with a
+`Idempotency-Key` header of the JSON API and Open311 (as in the IETF draft of that name)
+and in a hidden field of the intake form and the citizens' report. Its row is written in
+the registration's own transaction, so a key is stored exactly when its case is; two
+registrations racing under one key are settled by the key's unique index (the loser gets
+the winner's case). A key is its owner's (an API user's or operator's, an Open311 api_key's,
+the citizens' forms'): the same key from two owners is two keys. The same key with a
 different request is refused, and changes nothing.
 """
 
