@@ -26,7 +26,7 @@ from app.extensions import db
 from app.i18n import N_
 from app.models import Case, IntakeKey, User
 from dispatch import intake
-from dispatch.errors import ValidationFailed
+from dispatch.errors import Duplicate, ValidationFailed
 
 HEADER = "Idempotency-Key"
 KEY_MAX = 255
@@ -102,7 +102,7 @@ def register(
             case = intake.register_answered(data, actor, now, answer, key=key)
         else:
             case = intake.register_case(data, actor, now, key=key, **options)
-    except IntegrityError:
+    except (IntegrityError, Duplicate):  # a transfer in's reference loses a race as Duplicate
         if key is None:
             raise
         db.session.rollback()  # another registration under this key won the race
