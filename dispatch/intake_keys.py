@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,6 +57,16 @@ class Key:
 class Registration:
     case: Case
     replayed: bool  # registered before under the same key: nothing was written now
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The answer's headers that tell a replay (the IETF draft's Idempotent-Replayed)."""
+        return {"Idempotent-Replayed": "true"} if self.replayed else {}
+
+
+def form_key() -> str:
+    """A new key for a form (the intake form's, the citizens' report's): random per form."""
+    return uuid.uuid4().hex
 
 
 def owner_of(actor: User) -> str:
@@ -115,12 +126,12 @@ def register(
 
 def _earlier(key: Key) -> Case | None:
     found = db.session.execute(
-        select(IntakeKey.case_id, IntakeKey.fingerprint).where(
-            IntakeKey.owner == key.owner, IntakeKey.key == key.key
-        )
+        select(Case, IntakeKey.fingerprint)
+        .join(IntakeKey, IntakeKey.case_id == Case.id)
+        .where(IntakeKey.owner == key.owner, IntakeKey.key == key.key)
     ).first()
     if found is None:
         return None
     if found.fingerprint != key.fingerprint:
         raise ValidationFailed({key.field: N_("was used before with a different request")})
-    return db.session.get(Case, found.case_id)
+    return found.Case

@@ -20,7 +20,7 @@ def create_case():
     done = intake_keys.register(data, g.user, utcnow(), key, commits_next=True)
     answer = case_json(done.case, g.user)  # from the written case: no reads after the commit
     direct.commit_keeping_loaded(db.session())
-    return answer, 201, ({"Idempotent-Replayed": "true"} if done.replayed else {})
+    return answer, 201, done.headers
 
 
 @bp.get("/cases")

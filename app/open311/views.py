@@ -45,8 +45,7 @@ def create_request(fmt: str):
     done = open311.submit(request.form, utcnow(), request.headers.get(intake_keys.HEADER))
     body = [mapping.created_json(done.case, request.form.get("account_id", ""))]
     db.session.commit()
-    replayed = {"Idempotent-Replayed": "true"} if done.replayed else {}
-    return answer(fmt, "service_requests", body, 201), replayed
+    return answer(fmt, "service_requests", body, 201), done.headers
 
 
 def _requests(fmt: str, cases: list):

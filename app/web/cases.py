@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from flask import (
@@ -110,7 +109,7 @@ def new():
             db.session.rollback()
             errors = {"answer": messages.translated(exc.message)}
     if INTAKE_KEY in errors or not form.get(INTAKE_KEY):
-        form[INTAKE_KEY] = uuid.uuid4().hex  # this form, changed, registers a case of its own
+        form[INTAKE_KEY] = intake_keys.form_key()  # this form, changed, registers a case of its own
     return render_template(
         "cases/new.html",
         form=form,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -58,7 +57,7 @@ def track():
 @bp.route("/report", methods=["GET", "POST"])
 def report():
     if request.method == "GET":
-        return _report_page({REPORT_KEY: uuid.uuid4().hex})
+        return _report_page({REPORT_KEY: intake_keys.form_key()})
     ratelimit.limit_by_address("REPORT_RATE_LIMIT")
     form = {name: request.form.get(name, "") for name in (*REPORT_FIELDS, *LOCATION_FIELDS)}
     sent_key = request.form.get(REPORT_KEY)
@@ -68,7 +67,7 @@ def report():
     except ValidationFailed as exc:
         db.session.rollback()
         # changed since it was sent: the next send is a report of its own
-        form[REPORT_KEY] = uuid.uuid4().hex if REPORT_KEY in exc.fields else sent_key
+        form[REPORT_KEY] = intake_keys.form_key() if REPORT_KEY in exc.fields else sent_key
         return _report_page(form, errors=field_messages(exc), status=422)
     if not done.replayed:
         ratelimit.limit_by_phone("REPORT_PHONE_RATE_LIMIT", done.case.caller_phone)
