@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -12,6 +14,35 @@ from werkzeug.exceptions import HTTPException
 from app.extensions import db
 
 log = logging.getLogger(__name__)
+
+
+# The error pages' headings and explanations in the page's language (werkzeug's names of
+# the statuses are English).
+PAGE_TITLES = {
+    400: lazy_gettext("Bad request"),
+    403: lazy_gettext("Not allowed"),
+    404: lazy_gettext("Not found"),
+    405: lazy_gettext("This address does not take that request"),
+    413: lazy_gettext("Too large"),
+    429: lazy_gettext("Too many requests"),
+}
+PAGE_EXPLANATIONS = {
+    403: lazy_gettext("Your role may not open this page."),
+    404: lazy_gettext("Not found, or not visible to you."),
+    413: lazy_gettext("What was sent is larger than the hotline takes."),
+    429: lazy_gettext("Too many requests from here: wait a little and try again."),
+}
+CSRF_EXPLANATION = lazy_gettext(
+    "The form was open too long or came from another page: go back, reload it and send it again."
+)
+
+
+def error_page(exc: HTTPException):
+    """The error page of `exc`, headed and explained in the page's language."""
+    status = exc.code or 500
+    title = PAGE_TITLES.get(status, lazy_gettext("Something went wrong."))
+    explanation = CSRF_EXPLANATION if isinstance(exc, CSRFError) else PAGE_EXPLANATIONS.get(status)
+    return render_template("error.html", title=title, explanation=explanation), status
 
 
 def wants_json() -> bool:
@@ -45,7 +76,7 @@ def init_app(app: Flask) -> None:
         if wants_json():
             code = (exc.name or "error").lower().replace(" ", "_")
             return json_error(exc.code or 500, code, exc.description or exc.name)
-        return render_template("error.html", error=exc), exc.code
+        return error_page(exc)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeout)
@@ -71,7 +102,7 @@ def init_app(app: Flask) -> None:
             return open311_error(500, "internal error")
         if wants_json():
             return json_error(500, "internal_error", "internal error")
-        return render_template("error.html", error=None), 500
+        return render_template("error.html", title=None), 500
 
 
 def _unavailable():
@@ -80,7 +111,7 @@ def _unavailable():
     elif wants_json():
         response, status = json_error(503, "unavailable", "the database is unavailable, try again")
     else:
-        response, status = render_template("error.html", error=None, unavailable=True), 503
+        response, status = render_template("error.html", title=None, unavailable=True), 503
     return response, status, {"Retry-After": "5"}
 
 

@@ -94,23 +94,23 @@ def _apply(query: Select, wanted: CaseFilter, now: datetime, region: str) -> Sel
             raise ValidationFailed({name: N_("must be text")})
     if wanted.status:
         if wanted.status not in set(Status):
-            errors["status"] = "unknown status"
+            errors["status"] = N_("unknown status")
         query = query.where(Case.status == wanted.status)
     if wanted.department:
         dept = db.session.scalar(select(Department.id).where(Department.code == wanted.department))
         if dept is None:
-            errors["department"] = "unknown department"
+            errors["department"] = N_("unknown department")
         query = query.where(Case.department_id == dept)
     if wanted.category:
         cat = db.session.scalar(select(Category.id).where(Category.code == wanted.category))
         if cat is None:
-            errors["category"] = "unknown category"
+            errors["category"] = N_("unknown category")
         query = query.where(Case.category_id == cat)
     if wanted.phone:
         try:
             query = query.where(Case.caller_phone == phones.normalize(wanted.phone, region))
         except phones.InvalidPhone:
-            errors["phone"] = "not a valid phone number"
+            errors["phone"] = N_("not a valid phone number")
     if wanted.q:
         like = "%" + wanted.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(

@@ -198,7 +198,7 @@ def _record(reached: list[_Step], now: datetime) -> None:
                     "reason": "overdue",
                     "status": "open",
                     "opened_at": now,
-                    "comment": "超期自动督办",
+                    "comment": "",  # the page says why: the reason, overdue
                     "answer_text": "",
                 }
                 for s in notices

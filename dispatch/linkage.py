@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.i18n import N_
+from app.i18n import N_, Message
 from app.models import Case, Channel, Status, User
 from app.models.cases import TEXT_MAX
 from dispatch.errors import Duplicate
@@ -78,12 +78,15 @@ def registering(case: Case) -> Iterator[None]:
         raise Duplicate(_repeat_message(existing), number=existing.number) from None
 
 
-def _repeat_message(existing: Case) -> str:
-    source = f" from {existing.source_hotline}" if existing.source_hotline else ""
-    return (
-        f"reference {existing.external_ref}{source} was transferred in already "
-        f"as case {existing.number}"
-    )
+def _repeat_message(existing: Case) -> Message:
+    params = {"ref": existing.external_ref, "number": existing.number}
+    if existing.source_hotline:
+        return Message(
+            "reference %(ref)s from %(hotline)s was transferred in already as case %(number)s",
+            hotline=existing.source_hotline,
+            **params,
+        )
+    return Message("reference %(ref)s was transferred in already as case %(number)s", **params)
 
 
 def transfer_out(case: Case, actor: User, now: datetime, params: dict) -> dict:

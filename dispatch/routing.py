@@ -37,6 +37,9 @@ class Decision:
     rule_id: int | None = None
     rule_name: str | None = None
     keyword: str | None = None
+    # What made the rule fire, as (condition, value): keyword, category (the case's code),
+    # district, channel, priority; pages name them in their language.
+    matched: tuple[tuple[str, str], ...] = ()
 
     def event_data(self) -> dict:
         """What the case's history keeps of this decision."""
@@ -247,8 +250,9 @@ def decide_with(
         assists = [catalog.department(i) for i in rule.assist_ids]
         keyword = hits.get(index)
         assists = [d for d in assists if d is not None and d.active]
-        reason = _reason(rule, category, keyword)
-        return Decision(dept, assists, reason, rule.id, rule.name, keyword)
+        matched = _matched(rule, category, keyword)
+        reason = _reason(rule, category, matched)
+        return Decision(dept, assists, reason, rule.id, rule.name, keyword, matched)
     return _fallback(category)
 
 
@@ -263,11 +267,26 @@ def _conditions_hold(found: Matcher, rule: CompiledRule, category, district, cha
     return not (rule.priority and rule.priority != priority)
 
 
-def _reason(rule: CompiledRule, category: Category | None, keyword: str | None) -> str:
-    fired = [f'keyword "{keyword}"'] if keyword else []
+def _matched(
+    rule: CompiledRule, category: Category | None, keyword: str | None
+) -> tuple[tuple[str, str], ...]:
+    fired = [("keyword", keyword)] if keyword else []
     if rule.category_id is not None and category is not None:
-        fired.append(f"category {category.code} (within {rule.category_code})")
-    fired += [f"{name} {value}" for name, value in _plain_conditions(rule) if value]
+        fired.append(("category", category.code))
+    fired += [(name, value) for name, value in _plain_conditions(rule) if value]
+    return tuple(fired)
+
+
+def _reason(rule: CompiledRule, category: Category | None, matched) -> str:
+    """The decision's reason as the history keeps it (English, like all stored data)."""
+    fired = []
+    for name, value in matched:
+        if name == "keyword":
+            fired.append(f'keyword "{value}"')
+        elif name == "category":
+            fired.append(f"category {value} (within {rule.category_code})")
+        else:
+            fired.append(f"{name} {value}")
     return f'rule "{rule.name}" (#{rule.id}): ' + ", ".join(fired)
 
 

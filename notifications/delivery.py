@@ -28,6 +28,11 @@ STALE_SENDING = timedelta(minutes=2)
 HORIZON = timedelta(seconds=5)  # how far ahead a worker books the sender's send slots
 LONGEST_WAIT = 3 * HORIZON  # a send never waits longer for its slot (a clock step back)
 UNKNOWN = "unknown:"
+# What the outbox writes as a message's error itself (the provider's own errors besides);
+# the SMS pages show them in their language (app/web/filters.py, outbox_error).
+OPTED_OUT = "the number opted out"
+WORKER_STOPPED = f"{UNKNOWN} the sending worker stopped before recording the answer"
+LOOKUP_FAILED = f"{UNKNOWN} lookup failed: "
 
 
 @dataclass
@@ -118,13 +123,13 @@ def claim(
     claimed = []
     for row in rows:
         if row.to_phone in blocked and row.status == OutboxStatus.PENDING:
-            row.status, row.error = OutboxStatus.CANCELLED, "the number opted out (退订)"
+            row.status, row.error = OutboxStatus.CANCELLED, OPTED_OUT
             if tally is not None:
                 tally.cancelled += 1
             continue
         row.attempts += 1
         if row.status == OutboxStatus.SENDING and not row.error.startswith(UNKNOWN):
-            row.error = f"{UNKNOWN} the sending worker stopped before recording the answer"
+            row.error = WORKER_STOPPED
         row.status, row.claimed_at = OutboxStatus.SENDING, now
         look_up = row.error.startswith(UNKNOWN)
         claimed.append(Claimed(row.id, row.to_phone, row.body, row.created_at, now, slot, look_up))
@@ -140,7 +145,7 @@ def attempt(message: Claimed, gateway: SmsGateway, callback: str | None) -> Outc
         try:
             found = gateway.find_sent(message.to_phone, message.body, since)
         except Exception as exc:  # cannot tell: do not send now; looked up again later
-            return Outcome(unknown=f"{UNKNOWN} lookup failed: {type(exc).__name__}")
+            return Outcome(unknown=f"{LOOKUP_FAILED}{type(exc).__name__}")
         if found:
             return Outcome(sid=found, found=True)
     try:

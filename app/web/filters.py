@@ -10,6 +10,7 @@ from flask_babel import format_datetime, gettext, lazy_gettext
 from app.models import Case, Department, utcnow
 from dispatch import directory, phones
 from dispatch.cases import can_see_caller
+from notifications import delivery
 
 STATUS_NAMES = {
     "registered": lazy_gettext("Registered"),
@@ -118,6 +119,26 @@ def caller_name(case: Case) -> str:
     return case.caller_name if can_see_caller(g.user, case) else "—"
 
 
+def outbox_error(error: str) -> str:
+    """A text message's error in the page's language when the outbox wrote it itself (the
+    provider's own errors are shown as they came)."""
+    if error in (delivery.OPTED_OUT, "the number opted out (退订)"):  # the latter: older rows
+        return gettext("the number opted out")
+    if error == delivery.WORKER_STOPPED:
+        return gettext("not known whether it went out: the sending worker stopped first")
+    if error.startswith(delivery.LOOKUP_FAILED):
+        return gettext(
+            "not known whether it went out: looking it up at the provider failed (%(error)s)",
+            error=error.removeprefix(delivery.LOOKUP_FAILED),
+        )
+    if error.startswith(delivery.UNKNOWN):
+        return gettext(
+            "not known whether it went out: %(error)s",
+            error=error.removeprefix(delivery.UNKNOWN).strip(),
+        )
+    return error
+
+
 def status_names() -> dict[str, str]:
     """Status names in the page's language, for the live script."""
     return {key: str(name) for key, name in STATUS_NAMES.items()}
@@ -131,7 +152,9 @@ def department_names(departments: list[Department] | None = None) -> dict[str, s
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(local=local, time_left=time_left, mask_phone=phones.mask)
+    app.jinja_env.filters.update(
+        local=local, time_left=time_left, mask_phone=phones.mask, outbox_error=outbox_error
+    )
     app.jinja_env.globals.update(
         STATUS_NAMES=STATUS_NAMES,
         CHANNEL_NAMES=CHANNEL_NAMES,

@@ -103,7 +103,8 @@ def details(event: CaseEvent, department_names: dict[str, str]) -> list[Detail]:
     """(label, value) lines of `event`'s data; departments named from `department_names`
     (code -> name)."""
     data = event.data or {}
-    routed = event.action == "dispatch" and "reason" in data  # by the routing, not a person
+    # By the routing, not a person: a dispatch, or a registration left waiting (待派).
+    routed = event.action in ("dispatch", "register") and "reason" in data
     lines = []
     for key, value in data.items():
         if key in FOLDED or value in (None, "", [], False) or (routed and key == "reason"):

@@ -13,8 +13,22 @@ from app.i18n import Message
 from app.web.filters import ACTION_NAMES, ROLE_NAMES, STATUS_NAMES
 from app.web.history import LABELS
 
+# A location's fields, named in messages about them (the API's and the forms' names).
+COORDINATE_NAMES = {
+    "latitude": lazy_gettext("latitude"),
+    "longitude": lazy_gettext("longitude"),
+    "lat": lazy_gettext("latitude"),
+    "long": lazy_gettext("longitude"),
+}
+
 # Parameters that are codes, shown by their names.
-NAMED_PARAMS = {"action": ACTION_NAMES, "status": STATUS_NAMES, "role": ROLE_NAMES}
+NAMED_PARAMS = {
+    "action": ACTION_NAMES,
+    "status": STATUS_NAMES,
+    "role": ROLE_NAMES,
+    "lat": COORDINATE_NAMES,
+    "long": COORDINATE_NAMES,
+}
 
 # Field names as the pages' labels call them, for messages shown away from their field: an
 # action's parameters are named as the history names them.
@@ -26,6 +40,8 @@ FIELD_LABELS = {
     "category": lazy_gettext("Category"),
     "phone": lazy_gettext("Phone"),
     "q": lazy_gettext("Search"),
+    "status": lazy_gettext("Status"),
+    "action": lazy_gettext("Action"),
 }
 
 
