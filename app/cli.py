@@ -83,6 +83,7 @@ def serve_command(host: str, port: int) -> None:
     """Run the web server with Socket.IO (and, embedded, the scheduler)."""
     from app.extensions import socketio
     from app.heap import freeze_start_up
+    from app.logmasking import mask_request_log
 
     app = current_app._get_current_object()
     if app.config["SCHEDULER_IN_SERVER"]:
@@ -92,6 +93,7 @@ def serve_command(host: str, port: int) -> None:
         click.echo("scheduler running in this process")
     click.echo(f"Hotline on http://{host}:{port}/")
     freeze_start_up()
+    mask_request_log()  # request lines carry callers' numbers (the intake's caller lookup)
     # Flask's app.run() refuses to start under the flask CLI; this command is the server.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)

@@ -74,8 +74,10 @@ class CasePage:
 
 
 def search(user: User, wanted: CaseFilter, now: datetime, region: str = "CN") -> CasePage:
-    """One page of the cases `user` may see that match `wanted`, newest first."""
-    query = _apply(visible_to(user), wanted, now, region)
+    """One page of the cases `user` may see that match `wanted`, newest first. A search by
+    the caller's number looks only where `user` may see the caller (can_see_caller): else
+    matching the masked number to a full one would disclose it, a guess at a time."""
+    query = _apply(_where_callers_seen(user, wanted), wanted, now, region)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = db.session.scalars(
         query.options(selectinload(Case.category), selectinload(Case.department))
@@ -84,6 +86,27 @@ def search(user: User, wanted: CaseFilter, now: datetime, region: str = "CN") ->
         .offset((wanted.page - 1) * wanted.per_page)
     ).all()
     return CasePage(list(items), total, wanted.page, wanted.per_page)
+
+
+def callers_seen(query: Select, user: User) -> Select | None:
+    """`query` narrowed to the cases whose caller `user` may see (can_see_caller), for
+    lookups by the caller's number; None when `user` sees no caller."""
+    if user.role in (Role.OPERATOR, Role.SUPERVISOR):
+        return query
+    if user.role == Role.HANDLER:  # the lead department's cases, not those it assists on
+        return query.where(Case.department_id == user.department_id)
+    return None
+
+
+def _where_callers_seen(user: User, wanted: CaseFilter) -> Select:
+    query = visible_to(user)
+    if not wanted.phone:
+        return query
+    narrowed = callers_seen(query, user)
+    if narrowed is None:
+        message = N_("your role may not look cases up by the caller's number")
+        raise ValidationFailed({"phone": message})
+    return narrowed
 
 
 def _apply(query: Select, wanted: CaseFilter, now: datetime, region: str) -> Select:

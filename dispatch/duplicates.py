@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Case, Category, User
-from dispatch.cases import visible_to
+from dispatch.cases import callers_seen, can_see_caller, visible_to
 
 WINDOW = timedelta(days=30)
 LIMIT = 10
@@ -40,7 +40,8 @@ def suggest(
     limit: int = LIMIT,
 ) -> list[Suggestion]:
     """Cases `viewer` may see, registered in the 30 days up to `until`, with the same
-    number (E.164) or the same address and category; newest first, each once."""
+    number (E.164; among the cases whose caller `viewer` may see) or the same address and
+    category; newest first, each once."""
     base = visible_to(viewer).where(
         Case.created_at >= until - WINDOW,
         Case.created_at <= until,
@@ -51,8 +52,9 @@ def suggest(
     found: dict[int, tuple[Case, list[str]]] = {}
     address = normalize_address(address)
     queries = []
-    if phone:
-        queries.append((SAME_PHONE, base.where(Case.caller_phone == phone)))
+    seen = callers_seen(base, viewer) if phone else None  # else the match tells the number
+    if seen is not None:
+        queries.append((SAME_PHONE, seen.where(Case.caller_phone == phone)))
     if address and category is not None:
         where = (Case.address == address, Case.category_id == category.id)
         queries.append((SAME_PLACE, base.where(*where)))
@@ -65,10 +67,12 @@ def suggest(
 
 
 def for_case(case: Case, viewer: User) -> list[Suggestion]:
-    """The possible originals of a registered case: earlier cases within 30 days of it."""
+    """The possible originals of a registered case: earlier cases within 30 days of it. By
+    its caller's number only for a viewer who may see that number: a case of the viewer's
+    own found by it would show it in full."""
     return suggest(
         viewer,
-        phone=case.caller_phone,
+        phone=case.caller_phone if can_see_caller(viewer, case) else None,
         address=case.address,
         category=case.category,
         until=case.created_at,

@@ -101,11 +101,18 @@ def _remember_type(e164: str, kind: int) -> None:
 
 
 # A phone number written into free text: 7 to 18 digits (an ID card number too, with its
-# final X), maybe after + and grouped by single spaces or hyphens (138-1234-1234,
-# 010 8765 4321, +86 13812341234), not glued to ASCII letters or other digits (a case
-# number R2026112200001 is not one).
-_DIGIT_RUN = re.compile(r"(?<![A-Za-z0-9+])\+?\d(?:[ -]?\d){6,17}[Xx]?(?![A-Za-z0-9])")
-_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+# final X), maybe after + and grouped the ways people write them: by spaces (also the
+# full-width one), hyphens and dashes of every width, dots, slashes or underscores, up to
+# three of them between two digits (138-1234-1234, 138－1234－5678, 138.1234.5678,
+# 010 8765 4321, 138 - 1234 - 5678, +86 13812341234); not glued to ASCII letters or
+# other digits (a case number R2026112200001 is not one).
+_SEPARATOR = "[ \u3000\\-\u2010-\u2015\u2212\uff0d./_\u00b7]"
+_DIGIT_RUN = re.compile(
+    rf"(?<![A-Za-z0-9+\uff0b])[+\uff0b]?\d(?:{_SEPARATOR}{{0,3}}\d){{6,17}}[Xx]?(?![A-Za-z0-9])"
+)
+# A date at the start of a run (2026-11-23, 2026.11.23, 2026/11/23; then maybe an hour,
+# 2026-12-03 16:00): kept, and what follows it looked at on its own.
+_DATE = re.compile(r"^\d{4}([-./])(0?[1-9]|1[0-2])\1(0?[1-9]|[12]\d|3[01])(?!\d)")
 
 
 def mask_in_text(value: str) -> str:
@@ -116,8 +123,9 @@ def mask_in_text(value: str) -> str:
 
 def _mask_run(match: re.Match) -> str:
     run = match.group(0)
-    if _DATE.match(run):
-        return run
+    date = _DATE.match(run)
+    if date:
+        return run[: date.end()] + mask_in_text(run[date.end() :])
     kept, out = 0, []
     for char in run:
         if char.isdigit() or char in "Xx":

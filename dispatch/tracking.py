@@ -4,8 +4,8 @@ What it shows is chosen, not filtered: the status, dated public steps (a transfe
 another hotline names that hotline), the deadline and, once the case is closed, the
 department's answer. A reply still waiting for the hotline's review (回复审核) is not
 shown as one: the case reads as accepted until it is released. Never the caller's name or
-number, the description or address, who handled it, reasons, notes, supervision or
-escalation.
+number (masked in the answer too, where the department wrote them in), the description or
+address, who handled it, reasons, notes, supervision or escalation.
 """
 
 from __future__ import annotations
@@ -105,8 +105,21 @@ def _public(case: Case) -> PublicCase:
         closed_at=case.closed_at,
         department=case.department,
         steps=_steps(case),
-        answer=(case.reply_text or None) if case.status in ANSWER_SHOWN else None,
+        answer=public_text(case.reply_text, case) if case.status in ANSWER_SHOWN else None,
     )
+
+
+def public_text(value: str | None, case: Case) -> str | None:
+    """Free text of `case` for anyone to read (the answer here, the description in
+    Open311): phone-like digit runs and the caller's own name masked, whoever wrote them
+    in; None for no text."""
+    if not value:
+        return None
+    shown = phones.mask_in_text(value)
+    name = (case.caller_name or "").strip()
+    if len(name) >= 2:
+        shown = shown.replace(name, name[0] + "*" * (len(name) - 1))
+    return shown
 
 
 def _validate(number: object, phone_last4: object) -> tuple[str, str]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from dispatch.phones import mask_in_text
+
 log = logging.getLogger(__name__)
 
 
@@ -44,7 +46,7 @@ class ConsoleGateway:
     def send(self, to: str, body: str, status_callback: str | None = None) -> str:
         sid = "CONSOLE" + uuid.uuid4().hex
         self.sent.append((sid, to, body))
-        log.info("SMS to %s: %s", mask(to), body)
+        log.info("SMS to %s: %s", mask(to), mask_in_text(body))  # texts quote callers' numbers
         return sid
 
     def find_sent(self, to: str, body: str, since: datetime) -> str | None:
@@ -79,9 +81,12 @@ class TwilioGateway:
         try:
             message = self.client.messages.create(to=to, from_=self.from_number, body=body, **extra)
         except TwilioRestException as exc:
-            raise Rejected(f"Twilio {exc.status} {exc.code or ''}: {exc.msg}".strip()) from exc
+            # Twilio's messages may quote the number ("The 'To' number +86... is not a valid
+            # phone number"): what is kept and logged of them has it masked.
+            reason = f"Twilio {exc.status} {exc.code or ''}: {mask_in_text(exc.msg)}"
+            raise Rejected(reason.strip()) from exc
         except Exception as exc:  # timeouts and connection errors: the outcome is unknown
-            raise Unknown(f"{type(exc).__name__}: {exc}") from exc
+            raise Unknown(mask_in_text(f"{type(exc).__name__}: {exc}")) from exc
         return message.sid
 
     def find_sent(self, to: str, body: str, since: datetime) -> str | None:

@@ -80,6 +80,10 @@ class FakeTwilio:
                 self.hang_after_accepting -= 1
             hang = hang or (status is None and draw > 1 - self.timeout_rate)
             message = None if status else self._accept(form)
+        if status == 400:  # as Twilio words it, quoting the number
+            message = f"The 'To' number {form.get('To')} is not a valid phone number."
+            body = {"code": 21211, "message": message, "status": 400}
+            return self._answer(request, status, body)
         if status:
             body = {"code": 20000 + status, "message": f"fake error {status}", "status": status}
             return self._answer(request, status, body)

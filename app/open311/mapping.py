@@ -14,7 +14,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 
 from app.models import Case, Category, Department
-from dispatch import open311, phones, settings
+from dispatch import open311, settings, tracking
 from dispatch.tracking import PublicHistory, PublicStep
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -80,11 +80,7 @@ def request_json(case: Case, history: PublicHistory) -> dict:
 def public_description(case: Case) -> str:
     """The description for anyone to read: phone-like digit runs and the caller's own
     name (when the caller wrote it in) masked."""
-    text = phones.mask_in_text(case.description or "")
-    name = (case.caller_name or "").strip()
-    if len(name) >= 2:
-        text = text.replace(name, name[0] + "*" * (len(name) - 1))
-    return text
+    return tracking.public_text(case.description, case) or ""
 
 
 def service_notice(case: Case) -> str | None:

@@ -47,6 +47,18 @@ def test_display_is_national_at_home():
         ("身份证11010519491231002X", "身份证110***************"),
         ("号码:12345678。", "号码:123*****。"),
         ("两个13812341234和13912345678", "两个138********和139********"),
+        # written the other ways people group them: full-width and long dashes, dots,
+        # slashes, underscores, several spaces, spaced hyphens, a full-width +
+        ("电话138－1234－5678", "电话138－****－****"),
+        ("或 138.1234.5678", "或 138.****.****"),
+        ("138—1234—5678", "138—****—****"),
+        ("138/1234/5678", "138/****/****"),
+        ("138_1234_5678", "138_****_****"),
+        ("138  1234  5678", "138  ****  ****"),
+        ("138 - 1234 - 5678", "138 - **** - ****"),
+        ("138\u30001234\u30005678", "138\u3000****\u3000****"),
+        ("\uff0b86 13812345678", "\uff0b86 1**********"),
+        ("2026-12-03 13812345678来电", "2026-12-03 138********来电"),  # after a date
     ],
 )
 def test_mask_in_text_hides_phone_like_digit_runs(text, shown):
@@ -58,6 +70,8 @@ def test_mask_in_text_hides_phone_like_digit_runs(text, shown):
     [
         "接上次工单R2026112200001",  # a case number
         "2026-11-23起停水",  # a date
+        "2026.11.23 与 2026/11/23",
+        "2026-12-03 16:00来电",  # a date and an hour
         "3号楼1203室",  # short numbers
         "欠费1,234,567元",  # grouped by commas
         "",

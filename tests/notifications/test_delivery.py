@@ -103,6 +103,21 @@ def test_past_the_retry_budget_a_message_is_failed_with_twilios_error(db, now, f
     assert len(fake.accepted) == 1
 
 
+def test_twilios_words_keep_no_full_number_on_the_row_nor_in_the_log(
+    db, now, fake, gateway, caplog
+):
+    queue(db, now, 1)
+    fake.fail_with = [400] * delivery.MAX_ATTEMPTS
+    moment = now
+    for _ in range(delivery.MAX_ATTEMPTS):
+        jobs.send_outbox(gateway, moment)
+        moment += delivery.MAX_BACKOFF
+    [row] = rows(db)
+    assert row.status == "failed" and "21211" in row.error and "'To' number +861" in row.error
+    assert TO not in row.error and TO[1:] not in row.error
+    assert "is not a valid phone number" in caplog.text and TO[3:] not in caplog.text
+
+
 def test_a_worker_killed_after_twilio_accepted_does_not_send_again(app, db, now, fake):
     """`hotline send-sms` in its own process is killed with SIGKILL while Twilio has taken
     the message but not yet answered; the next worker finds it at Twilio and sends nothing."""

@@ -17,6 +17,8 @@ SECRETS = [
     PHONE,
     "+86" + PHONE,
     "139 1234 5678",
+    "139－1234－5678",
+    "139.1234.5678",
     "5678",  # not even the last four digits (the public lookup's key)
     NAME,
     "明日不在家",  # the return reason
@@ -58,7 +60,7 @@ def _everything(client, numbers: list[str], api_key: str) -> list[str]:
 
 def test_no_answer_names_the_caller_or_the_handling(client, db, user, make_case, api_key):
     now = utcnow() - timedelta(days=1)  # within the list's default 90 days
-    described = f"{NAME}反映:幸福小区停水,回电{PHONE}或139-1234-5678"
+    described = f"{NAME}反映:幸福小区停水,回电{PHONE}或139-1234-5678,139－1234－5678,139.1234.5678"
     case = make_case(
         "accepted", at=now, caller_phone=PHONE, caller_name=NAME, description=described
     )
@@ -77,4 +79,6 @@ def test_no_answer_names_the_caller_or_the_handling(client, db, user, make_case,
         for secret in SECRETS:
             assert secret not in text, (secret, text[:400])
     (shown,) = client.get(f"{BASE}/requests/{case.number}.json").get_json()
-    assert shown["description"] == "欧**反映:幸福小区停水,回电139********或139-****-****"
+    assert shown["description"] == (
+        "欧**反映:幸福小区停水,回电139********或139-****-****,139－****－****,139.****.****"
+    )
