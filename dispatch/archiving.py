@@ -15,6 +15,7 @@ from app.i18n import N_, Message
 from app.models import Action, Case, Status, User
 from dispatch import cases, lifecycle, settings, transitions
 from dispatch.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from dispatch.fields import OUT_OF_RANGE, in_calendar
 
 BATCH = 200  # cases archived per transaction
 MAX_SELECTED = 500
@@ -48,9 +49,12 @@ def start_of_local_day(day: date) -> datetime:
 def parse_day(raw: object, name: str = "before") -> date:
     """A YYYY-MM-DD date; raises ValidationFailed."""
     try:
-        return date.fromisoformat(raw.strip() if isinstance(raw, str) else "")
+        day = date.fromisoformat(raw.strip() if isinstance(raw, str) else "")
     except ValueError as exc:
         raise ValidationFailed({name: N_("must be a date (YYYY-MM-DD)")}) from exc
+    if not in_calendar(day):
+        raise ValidationFailed({name: OUT_OF_RANGE})
+    return day
 
 
 def _closed(before: datetime | None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from app.i18n import N_, Message
@@ -132,6 +132,26 @@ def boolean(data: dict, name: str, errors: FieldErrors) -> bool | None:
     return None
 
 
+# The years a date or time given to the hotline may fall in: what it stores, shows in
+# local time and counts by day stays within the calendar's range (year 1 with an offset,
+# or year 9999 plus a day, overflows).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+OUT_OF_RANGE = Message(
+    "must be in the years %(first)s to %(last)s", first=FIRST_YEAR, last=LAST_YEAR
+)
+
+
+def in_calendar(value: date | datetime) -> bool:
+    """True when `value` (a date, or an aware time: its UTC day) is within the years the
+    hotline takes."""
+    if isinstance(value, datetime):
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:
+            return False
+    return FIRST_YEAR <= value.year <= LAST_YEAR
+
+
 def aware_datetime(data: dict, name: str, errors: FieldErrors) -> datetime | None:
     raw = data.get(name)
     if not isinstance(raw, str) or not raw.strip():
@@ -144,5 +164,8 @@ def aware_datetime(data: dict, name: str, errors: FieldErrors) -> datetime | Non
         return None
     if value.tzinfo is None:
         errors.add(name, N_("must have a UTC offset"))
+        return None
+    if not in_calendar(value):
+        errors.add(name, OUT_OF_RANGE)
         return None
     return value

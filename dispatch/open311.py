@@ -21,7 +21,7 @@ from app.models import Case, Category, Channel, RoutingRevision, Status
 from app.models.enums import OPEN_STATUSES
 from dispatch import directory, intake_keys, open311_keys, phones, settings
 from dispatch.errors import NotFound, ValidationFailed
-from dispatch.fields import FieldErrors, clean_text, coordinates
+from dispatch.fields import OUT_OF_RANGE, FieldErrors, clean_text, coordinates, in_calendar
 
 CLOSED_STATUSES = (Status.CLOSED, Status.ARCHIVED)
 MAX_REQUESTS = 1000  # the spec's default volume: 90 days or 1000 requests, the smaller
@@ -131,6 +131,9 @@ def _time(args: Mapping[str, str], name: str, errors: FieldErrors) -> datetime |
         errors.add(
             name, N_("must be a w3 datetime with its offset, e.g. 2026-11-01T00:00:00+08:00")
         )
+        return None
+    if not in_calendar(value):
+        errors.add(name, OUT_OF_RANGE)
         return None
     return value
 

@@ -9,6 +9,7 @@ from flask import g, request
 from app.api import bp
 from dispatch import changes
 from dispatch.errors import ValidationFailed
+from dispatch.fields import OUT_OF_RANGE, in_calendar
 
 
 @bp.get("/changes")
@@ -20,5 +21,7 @@ def list_changes():
         raise ValidationFailed({"since": "an ISO 8601 time with offset is required"}) from exc
     if moment.tzinfo is None:
         raise ValidationFailed({"since": "must have a UTC offset"})
+    if not in_calendar(moment):
+        raise ValidationFailed({"since": OUT_OF_RANGE})
     items = changes.since(g.user, moment)
     return {"items": items, "complete": len(items) < changes.MAX_CHANGES}

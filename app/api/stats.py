@@ -10,6 +10,7 @@ from app.api import bp
 from app.models import Role, utcnow
 from dispatch import settings, stats
 from dispatch.errors import ValidationFailed
+from dispatch.fields import OUT_OF_RANGE, in_calendar
 
 DEFAULT_DAYS = 30
 
@@ -46,7 +47,11 @@ def _date(raw: str | None, name: str, errors: dict, default: date) -> date:
     try:
         if len(raw) != 10:
             raise ValueError(raw)
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         errors[name] = "must be a date like 2026-11-20"
         return default
+    if not in_calendar(value):
+        errors[name] = OUT_OF_RANGE
+        return default
+    return value
