@@ -109,13 +109,20 @@ def _public(case: Case) -> PublicCase:
     )
 
 
+# A web address in free text: a voicemail's recording (whose address is all it takes to
+# hear the caller, unless the Twilio account requires authentication for media), or any
+# link someone pasted, which may carry a token.
+_URL = re.compile(r"(?i)\b(?:https?|ftp)://\S+")
+URL_SHOWN = "[链接]"
+
+
 def public_text(value: str | None, case: Case) -> str | None:
     """Free text of `case` for anyone to read (the answer here, the description in
-    Open311): phone-like digit runs and the caller's own name masked, whoever wrote them
-    in; None for no text."""
+    Open311): web addresses left out, phone-like digit runs and the caller's own name
+    masked, whoever wrote them in; None for no text."""
     if not value:
         return None
-    shown = phones.mask_in_text(value)
+    shown = phones.mask_in_text(_URL.sub(URL_SHOWN, value))
     name = (case.caller_name or "").strip()
     if len(name) >= 2:
         shown = shown.replace(name, name[0] + "*" * (len(name) - 1))

@@ -94,3 +94,10 @@ def test_the_development_servers_request_lines_mask_numbers(caplog):
     assert "phone=138********&address=" in caplog.text
     assert "phone=+861**********" in caplog.text
     assert "/cases/R2026120300001" in caplog.text and "5678" not in caplog.text
+
+
+def test_open311_does_not_publish_a_voicemails_recording(client, make_case):
+    recording = "https://api.twilio.com/2010-04-01/Accounts/ACx/Recordings/RE0123456789abcdef"
+    case = make_case(category="consult", description=f"非工作时间留言,请回电。录音:{recording}")
+    (shown,) = client.get(f"/open311/v2/requests/{case.number}.json").get_json()
+    assert shown["description"] == "非工作时间留言,请回电。录音:[链接]"
