@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from app.json_provider import OrjsonProvider
 from app.sessions import CookieSessions
@@ -18,6 +19,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.json = OrjsonProvider(app)
     app.session_interface = CookieSessions()
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.config.from_object(config_class)
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -26,6 +28,17 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     _register_blueprints(app)
     _load_word_dictionary()
     return app
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: ASCII digits (not any Unicode digit) up to the largest id
+    an INTEGER column holds, so a larger number is not found (404) instead of reaching the
+    database, which refuses it (SQLite past 64 bits, PostgreSQL past 32)."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def _trust_proxies(app: Flask) -> None:

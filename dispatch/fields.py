@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
@@ -118,6 +119,22 @@ def _degrees(value: Any, form: bool) -> float:
 def one_of(options: type) -> Message:
     """The error of a value that is none of an enum's."""
     return Message("must be one of %(values)s", values=", ".join(o.value for o in options))
+
+
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,100}")
+
+
+def whole_number(raw: Any, low: int | None = None, high: int | None = None) -> int | None:
+    """`raw` as a whole number from `low` to `high` (when given): an int, or text of the
+    ASCII digits 0-9 (trimmed); None for anything else, e.g. "²" and "٣" (which
+    str.isdigit() takes), "+1", "1_000" and "1e3" (which int() takes)."""
+    if isinstance(raw, str) and _WHOLE_NUMBER.fullmatch(raw.strip()):
+        raw = int(raw.strip())
+    if not isinstance(raw, int) or isinstance(raw, bool):
+        return None
+    if (low is not None and raw < low) or (high is not None and raw > high):
+        return None
+    return raw
 
 
 def boolean(data: dict, name: str, errors: FieldErrors) -> bool | None:

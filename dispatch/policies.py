@@ -13,7 +13,7 @@ from app.models import Category, Channel, DeadlinePolicy, Priority
 from dispatch import deadlines, reference
 from dispatch.deadlines import Policy, Unit
 from dispatch.errors import NotFound
-from dispatch.fields import FieldErrors, one_of, text
+from dispatch.fields import FieldErrors, one_of, text, whole_number
 
 MAX_AMOUNT = {Unit.WORKING_DAYS: 100, Unit.CALENDAR_DAYS: 365, Unit.HOURS: 24 * 30}
 MAX_ONSITE_HOURS = 72
@@ -112,9 +112,8 @@ def _number(data, name, low, high, errors, required=False) -> int | None:
         if required:
             errors.add(name, N_("is required"))
         return None
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
+    value = whole_number(raw)
+    if value is None:
         errors.add(name, N_("must be a whole number"))
         return None
     if not low <= value <= high:

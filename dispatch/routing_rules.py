@@ -17,7 +17,7 @@ from app.i18n import N_, Message
 from app.models import Channel, Department, Priority, RoutingRule
 from dispatch import directory, routing, words
 from dispatch.errors import NotFound, ValidationFailed
-from dispatch.fields import FieldErrors, clean_text, one_of, text
+from dispatch.fields import FieldErrors, clean_text, one_of, text, whole_number
 
 KEYWORD_MAX = 50
 KEYWORDS_PER_RULE = 500
@@ -157,11 +157,8 @@ def _position(data: dict, errors: FieldErrors) -> int | None:
     raw = data.get("position")
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        value = 0
-    if not 1 <= value <= 1_000_000:
+    value = whole_number(raw, 1, 1_000_000)
+    if value is None:
         errors.add("position", N_("a whole number from 1"))
         return None
     return value

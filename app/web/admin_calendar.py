@@ -13,6 +13,7 @@ from app.models import Role, utcnow
 from app.web import messages
 from dispatch import directory, holidays, policies, settings
 from dispatch.errors import NotFound, ValidationFailed
+from dispatch.fields import whole_number
 
 bp = Blueprint("admin_calendar", __name__, url_prefix="/admin")
 
@@ -91,9 +92,8 @@ def _calendar_page(year: int, form: dict, errors: dict):
 
 
 def _year(raw: str | None) -> int:
-    if raw and raw.isdigit() and holidays.FIRST_YEAR <= int(raw) <= holidays.LAST_YEAR:
-        return int(raw)
-    return utcnow().astimezone(settings.timezone()).year
+    year = whole_number(raw, holidays.FIRST_YEAR, holidays.LAST_YEAR)
+    return year or utcnow().astimezone(settings.timezone()).year
 
 
 @bp.get("/deadlines")

@@ -53,6 +53,7 @@ def message(message_id: int):
 
 @bp.post("/<int:message_id>/retry")
 def retry(message_id: int):
+    db.session.get(OutboxMessage, message_id) or abort(404)
     try:
         delivery.retry_failed(message_id, utcnow())
         db.session.commit()

@@ -12,9 +12,11 @@ from app.models import Role, utcnow
 from app.web import messages
 from dispatch import archiving
 from dispatch.errors import ValidationFailed
+from dispatch.fields import whole_number
 
 bp = Blueprint("archiving", __name__, url_prefix="/desk/archive")
 ROLES = (Role.OPERATOR, Role.SUPERVISOR)
+MAX_PAGE = 99_999
 
 
 @bp.get("/")
@@ -28,8 +30,7 @@ def index():
         except ValidationFailed:
             flash(_("Closed before: give a date like 2026-11-01."), "error")
             raw, status = "", 422
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    page = whole_number(request.args.get("page"), 1, MAX_PAGE) or 1
     since = archiving.start_of_local_day(before) if before else None
     listed = archiving.closed_cases(since, page)
     return render_template("desks/archive.html", page=listed, before=raw), status

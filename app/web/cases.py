@@ -35,11 +35,13 @@ from dispatch import (
     transitions,
 )
 from dispatch.errors import Duplicate, InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from dispatch.fields import whole_number
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 INTAKE_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 # The intake form's key (dispatch/intake_keys.py): the same form sent twice registers once.
 INTAKE_KEY = "intake_key"
+MAX_PAGE = 99_999
 
 
 @bp.get("/")
@@ -62,7 +64,6 @@ def index():
 
 def _filter() -> cases.CaseFilter:
     args = request.args
-    page = args.get("page", "1")
     return cases.CaseFilter(
         status=args.get("status") or None,
         department=args.get("department") or None,
@@ -70,7 +71,7 @@ def _filter() -> cases.CaseFilter:
         phone=args.get("phone") or None,
         q=(args.get("q") or "").strip()[:200] or None,
         overdue=args.get("overdue") == "1",
-        page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
+        page=whole_number(args.get("page"), 1, MAX_PAGE) or 1,
         per_page=50,
     )
 
@@ -227,8 +228,8 @@ def _params(action) -> dict:
         params["assist"] = request.form.getlist("assist")
     for name in ("until", "answer_by"):  # <input type=datetime-local> has no offset: local
         params[name] = _with_offset(params.get(name, ""))
-    if "satisfied" in params:
-        params["satisfied"] = params["satisfied"] == "true"
+    if "satisfied" in params:  # the callback form's two radio buttons; else the service refuses
+        params["satisfied"] = {"true": True, "false": False}.get(params["satisfied"])
     return params
 
 
