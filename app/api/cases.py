@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import direct, utcnow
 from dispatch import cases, duplicates, intake_keys, lifecycle, settings
 from dispatch.errors import ValidationFailed
+from dispatch.fields import whole_number
 
 
 @bp.post("/cases")
@@ -76,9 +77,8 @@ def _filter_from_query() -> cases.CaseFilter:
 
 
 def _positive_int(raw: str, name: str, errors: dict, maximum: int) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
+    value = whole_number(raw)
+    if value is None:
         errors[name] = "must be a whole number"
         return 1
     if not 1 <= value <= maximum:

@@ -121,6 +121,10 @@ def test_a_handler_may_not_register_cases(client, auth_header, counts):
     [
         ("page=abc", "page"),
         ("page=0", "page"),
+        ("page=%C2%B2", "page"),  # ², a digit to isdigit()
+        ("page=%D9%A3", "page"),  # ٣, an Arabic-Indic three, which int() reads
+        ("page=1_0", "page"),
+        ("per_page=99999999999999999999999", "per_page"),
         ("per_page=1000", "per_page"),
         ("status=bogus", "status"),
         ("department=nope", "department"),
