@@ -15,6 +15,8 @@ from app.extensions import csrf, db
 from app.models import utcnow
 from config import twilio_configured
 from dispatch import calls
+from dispatch.errors import ValidationFailed
+from dispatch.fields import clean_text
 from notifications import delivery, inbound
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
@@ -28,7 +30,7 @@ QUEUE = "operators"
 def public_url() -> str:
     """The URL Twilio called: the configured public address behind a TLS-terminating proxy."""
     base = current_app.config["PUBLIC_URL"] or request.host_url
-    query = request.query_string.decode()
+    query = request.query_string.decode(errors="replace")  # not UTF-8: no signature fits
     return base.rstrip("/") + request.path + (f"?{query}" if query else "")
 
 
@@ -49,6 +51,19 @@ def twilio_signed(view):
 
 def twiml(response: VoiceResponse | MessagingResponse) -> Response:
     return Response(str(response), mimetype="application/xml")
+
+
+def invalid(message: str, **extra):
+    """A 400 with a short body: a request Twilio does not send, answered with nothing
+    written (a 500 would have Twilio retry it)."""
+    return {"error": {"code": "invalid", "message": message, **extra}}, 400
+
+
+@bp.errorhandler(ValidationFailed)
+def _invalid(exc: ValidationFailed):
+    db.session.rollback()
+    problems = "; ".join(f"{name} {message}" for name, message in exc.fields.items())
+    return invalid(problems or exc.message, fields=exc.fields)
 
 
 @bp.post("/voice")
@@ -109,8 +124,6 @@ def sms():
     (anything we say back goes through the outbox)."""
     form = request.form
     sid = form.get("MessageSid", "") or form.get("SmsSid", "")
-    if not sid:
-        return {"error": {"code": "invalid", "message": "MessageSid is required"}}, 400
     inbound.receive(sid, form.get("From", ""), form.get("Body", ""), utcnow())
     db.session.commit()
     return twiml(MessagingResponse())
@@ -120,14 +133,16 @@ def sms():
 @twilio_signed
 def sms_status():
     form = request.form
+    report = (
+        form.get("MessageSid", "") or form.get("SmsSid", ""),
+        form.get("MessageStatus", "") or form.get("SmsStatus", ""),
+        form.get("ErrorCode", ""),
+    )
+    if any(clean_text(value) is None for value in report):  # NUL: no column stores it
+        return invalid("MessageSid, MessageStatus and ErrorCode must be text")
     try:
-        delivery.record_status(
-            form.get("MessageSid", "") or form.get("SmsSid", ""),
-            form.get("MessageStatus", "") or form.get("SmsStatus", ""),
-            form.get("ErrorCode", ""),
-            utcnow(),
-        )
+        delivery.record_status(*report, utcnow())
     except ValueError as exc:
-        return {"error": {"code": "invalid", "message": str(exc)}}, 400
+        return invalid(str(exc))
     db.session.commit()
     return "", 204

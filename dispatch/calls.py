@@ -9,13 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
-from app.i18n import N_
+from app.i18n import N_, Message
 from app.models import Call, Case, Channel, Role
 from dispatch import cases, intake, phones, settings
 from dispatch.errors import ValidationFailed
+from dispatch.fields import clean_text, storable
 from notifications import events
 
 FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+SID_MAX, STATUS_MAX, URL_MAX = 64, 20, 500  # the columns' lengths
+DURATION_MAX = 2**31 - 1  # seconds; the column is a 32-bit integer
 
 
 def within_hours(now: datetime, hours: str) -> bool:
@@ -39,15 +42,26 @@ def _caller(raw: str) -> str:
         return ""  # withheld or unparseable: the call is still recorded
 
 
-def receive(call_sid: str, from_raw: str, to_raw: str, now: datetime, hours: str) -> Call:
-    """Record an incoming call once per CallSid and, the first time, pop it up to operators."""
-    if not call_sid or len(call_sid) > 64:
+def _sid(raw: str) -> str:
+    """A CallSid as Twilio sends one; raises ValidationFailed."""
+    if not raw:
         raise ValidationFailed({"CallSid": N_("is required")})
+    if clean_text(raw) is None or len(raw) > SID_MAX:
+        raise ValidationFailed(
+            {"CallSid": Message("must be text of at most %(n)d characters", n=SID_MAX)}
+        )
+    return raw
+
+
+def receive(call_sid: str, from_raw: str, to_raw: str, now: datetime, hours: str) -> Call:
+    """Record an incoming call once per CallSid and, the first time, pop it up to operators.
+    Raises ValidationFailed (no CallSid, or not one)."""
+    call_sid = _sid(call_sid)
     in_hours = within_hours(now, hours)
     row = {
         "call_sid": call_sid,
-        "from_phone": _caller(from_raw),
-        "to_phone": to_raw[:40],
+        "from_phone": _caller(storable(from_raw)),
+        "to_phone": storable(to_raw)[:40],
         "status": "ringing",
         "in_hours": in_hours,
         "started_at": now,
@@ -92,35 +106,59 @@ def _summary(case: Case) -> dict:
 
 
 def update_status(call_sid: str, status: str, duration: str | None, now: datetime) -> Call | None:
-    """Follow a call's status (Twilio may repeat or reorder callbacks: the final one stays)."""
+    """Follow a call's status (Twilio may repeat or reorder callbacks: the final one stays).
+    Raises ValidationFailed (no CallSid or status, or a duration that is no number of
+    seconds) before it changes anything."""
+    call_sid, seconds = _sid(call_sid), _duration(duration)
+    if not status or clean_text(status) is None or len(status) > STATUS_MAX:
+        raise ValidationFailed(
+            {"CallStatus": Message("must be text of at most %(n)d characters", n=STATUS_MAX)}
+        )
     call = db.session.scalars(select(Call).where(Call.call_sid == call_sid)).first()
     if call is None:
         return None
     if call.status in FINAL_STATUSES and status not in FINAL_STATUSES:
         return call
-    call.status, call.updated_at = status[:20], now
+    call.status, call.updated_at = status, now
     if status in FINAL_STATUSES:
         call.ended_at = call.ended_at or now
-        if duration and duration.isdigit():
-            call.duration_seconds = int(duration)
+        if seconds is not None:
+            call.duration_seconds = seconds
     payload = {"call_sid": call.call_sid, "status": call.status, "at": now.isoformat()}
     events.publish(db.session, events.CALL_UPDATED, payload, _operator_rooms())
     return call
 
 
+def _duration(raw: str | None) -> int | None:
+    """Twilio's CallDuration in seconds (None when not given); raises ValidationFailed."""
+    if raw is None or raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() but int("²") fails
+        raise ValidationFailed({"CallDuration": N_("must be a whole number")})
+    if int(raw) > DURATION_MAX:
+        raise ValidationFailed(
+            {"CallDuration": Message("must be from %(low)s to %(high)s", low=0, high=DURATION_MAX)}
+        )
+    return int(raw)
+
+
 def take_message(
     call_sid: str, recording_url: str, recording_sid: str, now: datetime, category: str
 ) -> Case | None:
-    """A message left after hours becomes a case waiting for an operator's callback (once)."""
-    call = db.session.scalars(select(Call).where(Call.call_sid == call_sid)).first()
+    """A message left after hours becomes a case waiting for an operator's callback (once).
+    A recording's address too long or not storable is kept as far as it fits: the caller
+    is called back all the same (the RecordingSid on the call finds the recording).
+    Raises ValidationFailed (no CallSid, or not one)."""
+    call = db.session.scalars(select(Call).where(Call.call_sid == _sid(call_sid))).first()
     if call is None or call.case_id is not None:
         return None
-    call.recording_url, call.recording_sid = recording_url[:500], recording_sid[:64]
+    call.recording_url = storable(recording_url)[:URL_MAX]
+    call.recording_sid = storable(recording_sid)[:SID_MAX]
     data = {
         "channel": Channel.PHONE,
         "caller_phone": call.from_phone or "",
         "category": category,
-        "description": f"非工作时间留言,请回电。录音:{recording_url}",
+        "description": f"非工作时间留言,请回电。录音:{call.recording_url}",
     }
     if not call.from_phone:
         return None  # no number to call back: the recording stays on the call

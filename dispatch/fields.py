@@ -26,6 +26,12 @@ class FieldErrors:
             raise ValidationFailed(self.errors)
 
 
+def storable(raw: str) -> str:
+    """`raw` without what no text column stores (NUL, lone surrogates): for what a provider
+    sends (Twilio's callbacks), kept rather than refused."""
+    return raw.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
+
+
 def clean_text(value: Any) -> str | None:
     """None when `value` is not storable text (not a string, NUL, lone surrogates)."""
     if not isinstance(value, str) or "\x00" in value:

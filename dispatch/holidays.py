@@ -17,6 +17,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NoReturn
 
 from sqlalchemy import delete, extract, func, select
 
@@ -122,7 +123,17 @@ def parse_csv(content: bytes) -> list[tuple[date, bool, str]]:
         lines = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationFailed({"file": N_("must be UTF-8 text")}) from None
-    reader = csv.reader(io.StringIO(lines))
+    reader = csv.reader(io.StringIO(lines, newline=""))  # "\r" alone ends a line too
+    try:
+        rows = _rows(reader)
+    except csv.Error:  # a field over the csv module's limit (131,072 characters)
+        _fail(reader.line_num, Message("must be at most %(n)d characters", n=NOTE_MAX))
+    if not rows:
+        raise ValidationFailed({"file": N_("has no dates (header: date,type,note)")})
+    return rows
+
+
+def _rows(reader) -> list[tuple[date, bool, str]]:
     rows: list[tuple[date, bool, str]] = []
     seen: set[date] = set()
     header = False
@@ -140,8 +151,6 @@ def parse_csv(content: bytes) -> list[tuple[date, bool, str]]:
         rows.append(row)
         if len(rows) > MAX_ROWS:
             _fail(reader.line_num, Message("more than %(n)d dates", n=MAX_ROWS))
-    if not rows:
-        raise ValidationFailed({"file": N_("has no dates (header: date,type,note)")})
     return rows
 
 
@@ -173,7 +182,7 @@ def _row(cells: list[str], line: int) -> tuple[date, bool, str]:
     return day, is_workday, note
 
 
-def _fail(line: int, message: str):
+def _fail(line: int, message: str) -> NoReturn:
     problem = message if isinstance(message, Message) else Message(message)
     raise ValidationFailed(
         {"file": Message("line %(line)d: %(problem)s", line=line, problem=problem)}

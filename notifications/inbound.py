@@ -15,8 +15,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
+from app.i18n import N_, Message
 from app.models import Case, Channel, InboundSms, Role, SmsOptOut, Status
 from dispatch import intake, lifecycle, pauses, phones, settings
+from dispatch.errors import ValidationFailed
+from dispatch.fields import clean_text, storable
 from dispatch.transitions import OPEN
 from notifications import events
 
@@ -41,6 +44,7 @@ ANSWERS = [
     ("3", "not_satisfied"),
 ]
 _PUNCTUATION = re.compile(r"[\s\W_]+")
+SID_MAX, BODY_MAX = 64, 1600
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,16 @@ class Outcome:
 
 
 def receive(message_sid: str, sender: str, body: str, now: datetime) -> Outcome:
-    """Handle one inbound text; a MessageSid seen before changes nothing (`duplicate`)."""
-    body = (body or "")[:1600]
+    """Handle one inbound text; a MessageSid seen before changes nothing (`duplicate`).
+    What no column stores (NUL) is left out of the text: a citizen's text is handled all
+    the same. Raises ValidationFailed (no MessageSid, or not one) before writing."""
+    if not message_sid:
+        raise ValidationFailed({"MessageSid": N_("is required")})
+    if clean_text(message_sid) is None or len(message_sid) > SID_MAX:
+        raise ValidationFailed(
+            {"MessageSid": Message("must be text of at most %(n)d characters", n=SID_MAX)}
+        )
+    sender, body = storable(sender or ""), storable(body or "")[:BODY_MAX]
     try:
         phone = phones.normalize(sender, settings.phone_region())
     except phones.InvalidPhone:
@@ -130,7 +142,7 @@ def _claim(message_sid: str, phone: str, body: str, now: datetime) -> int | None
     table = InboundSms.__table__
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    row = {"message_sid": message_sid[:64], "from_phone": phone, "body": body, "outcome": ""}
+    row = {"message_sid": message_sid, "from_phone": phone, "body": body, "outcome": ""}
     stmt = (
         insert(table)
         .values(**row, received_at=now)

@@ -5,6 +5,7 @@ segments (Twilio joins the segments of a long message on the phone)."""
 
 from __future__ import annotations
 
+import logging
 import string
 import time
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from app.extensions import db
 from app.i18n import N_, Message
 from app.models import SmsTemplate
 from dispatch.errors import ValidationFailed
+from dispatch.fields import clean_text
+
+log = logging.getLogger(__name__)
 
 SENDER = "【12319热线】"
 # A Chinese text goes as UCS-2: 70 characters in one segment, 67 in each part of a long
@@ -120,7 +124,8 @@ def wording(name: str) -> str:
     global _saved, _loaded_at
     if time.monotonic() - _loaded_at > CACHE_SECONDS:
         rows = db.session.execute(select(SmsTemplate.name, SmsTemplate.body)).all()
-        _saved, _loaded_at = dict(rows), time.monotonic()
+        _saved = {name: body for name, body in rows if usable(name, body)}
+        _loaded_at = time.monotonic()
     return _saved.get(name) or TEMPLATES[name].default
 
 
@@ -157,15 +162,14 @@ def check(name: str, body: str) -> str:
     if name not in TEMPLATES:
         raise ValidationFailed({"name": N_("unknown template")})
     template = TEMPLATES[name]
+    if body is not None and clean_text(body) is None:
+        raise ValidationFailed({"body": N_("must be text")})
     body = (body or "").strip()
     if not body:
         raise ValidationFailed({"body": N_("is required")})
     if len(body) > BODY_MAX:
         raise ValidationFailed({"body": Message("at most %(n)d characters", n=BODY_MAX)})
-    try:
-        used = {field for _, field, _, _ in string.Formatter().parse(body) if field is not None}
-    except ValueError:
-        raise ValidationFailed({"body": N_("unbalanced { or }")}) from None
+    used = placeholders(body)
     unknown = sorted(used - set(template.fields))
     if unknown:
         allowed = ", ".join("{" + f + "}" for f in template.fields)
@@ -173,7 +177,7 @@ def check(name: str, body: str) -> str:
             {
                 "body": Message(
                     "unknown placeholder %(name)s; use %(allowed)s",
-                    name=unknown[0],
+                    name=unknown[0] or "{}",
                     allowed=allowed,
                 )
             }
@@ -181,6 +185,36 @@ def check(name: str, body: str) -> str:
     if "number" not in used:
         raise ValidationFailed({"body": N_("must contain {number} (the case number)")})
     return body
+
+
+def placeholders(body: str) -> set[str]:
+    """The names in `body`'s braces; raises ValidationFailed on unbalanced braces or a
+    placeholder with a format or a conversion (`{number:d}`, `{number!r}`), which filling
+    in would trip over. A positional `{}` or an access like `{number.x}` comes back as a
+    name no template has."""
+    try:
+        parsed = list(string.Formatter().parse(body))
+    except ValueError:
+        raise ValidationFailed({"body": N_("unbalanced { or }")}) from None
+    used = set()
+    for _, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if spec or conversion is not None:
+            raise ValidationFailed({"body": N_("placeholders take no format or conversion")})
+        used.add(field)
+    return used
+
+
+def usable(name: str, body: str) -> bool:
+    """Whether a stored wording still passes check (one saved before a check was added
+    would break every message of its kind: the built-in wording goes out instead)."""
+    try:
+        check(name, body)
+    except ValidationFailed as exc:
+        log.warning("SMS template %r ignored: %s", name, exc.fields.get("body", exc.fields))
+        return False
+    return True
 
 
 def forget() -> None:
