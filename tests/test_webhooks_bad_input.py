@@ -8,32 +8,23 @@ import json
 
 import pytest
 from sqlalchemy import func, select
-from twilio.request_validator import RequestValidator
 
 from app.models import Call, Case, CaseEvent, InboundSms, SmsStatusCallback
 from tests.livetools import live_server
+from tests.twilio_signing import TWILIO, signed
 
-AUTH_TOKEN = "test-auth-token"
-PUBLIC = "https://hotline.example.org"
 CALLER = "+8613900001111"
-TWILIO = {
-    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-    "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-    "TWILIO_FROM_NUMBER": "+8612319000000",
-    "PUBLIC_URL": PUBLIC,
-    "OPERATOR_HOURS": "00:00-00:00",  # after hours: callers leave messages
-}
+AFTER_HOURS = {**TWILIO, "OPERATOR_HOURS": "00:00-00:00"}  # callers leave messages
 
 
 @pytest.fixture(scope="module")
 def http(app):
-    with live_server(app.config["SQLALCHEMY_DATABASE_URI"], **TWILIO) as (live_app, _):
+    with live_server(app.config["SQLALCHEMY_DATABASE_URI"], **AFTER_HOURS) as (live_app, _):
         yield live_app.test_client()
 
 
 def post(http, path: str, params: dict):
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC + path, params)
-    return http.post(path, data=params, headers={"X-Twilio-Signature": signature})
+    return http.post(path, data=params, headers=signed(path, params))
 
 
 def count(db, model) -> int:
@@ -71,12 +62,11 @@ def test_a_call_without_a_proper_callsid_is_a_400(http, db, params):
 
 
 def test_a_json_body_is_a_400(http, db):
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC + "/twilio/voice", {})
     answer = http.post(
         "/twilio/voice",
         data=json.dumps({"CallSid": "CA" + "2" * 32, "From": CALLER}),
         content_type="application/json",
-        headers={"X-Twilio-Signature": signature},
+        headers=signed("/twilio/voice", {}),
     )
     refused(answer, "CallSid")
     assert count(db, Call) == 0
@@ -219,11 +209,10 @@ def test_a_delivery_report_with_a_nul_is_a_400(http, db, params):
 
 def test_a_query_string_that_is_not_utf8_fails_the_signature_not_the_server(http, db):
     params = {"CallSid": "CA" + "9" * 32, "From": CALLER}
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC + "/twilio/voice", params)
     answer = http.post(
         "/twilio/voice",
         data=params,
-        headers={"X-Twilio-Signature": signature},
+        headers=signed("/twilio/voice", params),
         environ_overrides={"QUERY_STRING": "\xff"},  # a raw byte, as WSGI passes it
     )
     assert answer.status_code == 403

@@ -10,33 +10,20 @@ import time
 import pytest
 import requests
 from sqlalchemy import func, select
-from twilio.request_validator import RequestValidator
 
 from app.models import Case, CaseEvent, InboundSms, OutboxMessage, SmsOptOut, SmsStatusCallback
 from app.sqlite import writing
 from notifications import outbox
 from tests.livetools import Listener, at_once, live_server, token_for, wait_for
+from tests.twilio_signing import TWILIO, signature, signed
 
-AUTH_TOKEN = "test-auth-token"
-PUBLIC = "https://hotline.example.org"
 CALLER = "+8613812341234"
-TWILIO = {
-    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-    "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-    "TWILIO_FROM_NUMBER": "+8612319000000",
-    "PUBLIC_URL": PUBLIC,  # Twilio signed the public address, not the one the app sees
-}
 
 
 @pytest.fixture(scope="module")
 def server(app):
     with live_server(app.config["SQLALCHEMY_DATABASE_URI"], **TWILIO) as running:
         yield running
-
-
-def signed(path: str, params: dict) -> dict:
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC + path, params)
-    return {"X-Twilio-Signature": signature}
 
 
 def text(sid: str, body: str, sender: str = CALLER) -> dict:
@@ -167,7 +154,7 @@ def test_a_missing_or_wrong_signature_is_refused_and_changes_nothing(server, db,
         url + "/twilio/sms", data=params, headers={"X-Twilio-Signature": "x"}, timeout=5
     )
     # Signed for the address the app sees, not the public one Twilio calls: refused too.
-    local = RequestValidator(AUTH_TOKEN).compute_signature(url + "/twilio/sms", params)
+    local = signature("/twilio/sms", params, base=url)
     direct = requests.post(
         url + "/twilio/sms", data=params, headers={"X-Twilio-Signature": local}, timeout=5
     )

@@ -5,19 +5,10 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
-from twilio.request_validator import RequestValidator
 
 from app.models import Call, Case
 from tests.livetools import Listener, live_server, token_for, wait_for
-
-AUTH_TOKEN = "test-auth-token"
-PUBLIC = "https://hotline.example.org"
-TWILIO = {
-    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-    "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-    "TWILIO_FROM_NUMBER": "+8612319000000",
-    "PUBLIC_URL": PUBLIC,  # behind a TLS-terminating proxy: Twilio signed this address
-}
+from tests.twilio_signing import TWILIO, signed
 
 
 @pytest.fixture(scope="module")
@@ -25,11 +16,6 @@ def server(app):
     config = {**TWILIO, "OPERATOR_HOURS": "00:00-24:00"}
     with live_server(app.config["SQLALCHEMY_DATABASE_URI"], **config) as running:
         yield running
-
-
-def signed(path: str, params: dict) -> dict:
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC + path, params)
-    return {"X-Twilio-Signature": signature}
 
 
 def call_params(sid: str, caller: str = "+8613812341234") -> dict:
