@@ -33,7 +33,7 @@ TYPES = {"holiday": False, "workday": True}
 FIRST_YEAR, LAST_YEAR = 2000, 2199
 NOTE_MAX = 200
 MAX_ROWS = 2000
-ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits (\d takes ٢ too)
 
 
 @dataclass(frozen=True)

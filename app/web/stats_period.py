@@ -118,7 +118,7 @@ def _message(text: str) -> str:
     return text
 
 
-MONTH = re.compile(r"(\d{4})-(\d{2})")
+MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits (\d takes ٢ too)
 
 
 def parse_month(text: str | None, today: date) -> date:
