@@ -17,6 +17,16 @@ def header(by: str | None) -> list[str]:
     return [first, *(str(c.label) for c in COLUMNS)]
 
 
+# What a spreadsheet takes for the start of a formula: a label starting so (a district is
+# free text, from the citizens' report too) is written as text (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str) -> str:
+    """A text cell of the CSV, quoted with a leading ' when Excel would read a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def csv_value(kind: str, value) -> str:
     """Rates as percentages (33.33%, which Excel reads as 0.3333), empty when there is none."""
     if value is None:
@@ -32,13 +42,15 @@ def to_csv(by: str | None, lines: list[Line]) -> bytes:
     writer.writerow(header(by))
     for line in lines:
         values = [csv_value(c.kind, getattr(line.figures, c.key)) for c in COLUMNS]
-        writer.writerow([line.label, *values])
+        writer.writerow([csv_text(str(line.label)), *values])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def to_xlsx(by: str | None, lines: list[Line], title: str) -> bytes:
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    # Text is text: no string is turned into a formula, a link or a number.
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    book = xlsxwriter.Workbook(out, {"in_memory": True, **options})
     bold = book.add_format({"bold": True})
     formats = {
         "rate": book.add_format({"num_format": "0.0%"}),
@@ -49,7 +61,7 @@ def to_xlsx(by: str | None, lines: list[Line], title: str) -> bytes:
     sheet.write(0, 0, title, bold)
     sheet.write_row(2, 0, header(by), bold)
     for number, line in enumerate(lines, start=3):
-        sheet.write(number, 0, line.label, bold if line.total else None)
+        sheet.write_string(number, 0, str(line.label), bold if line.total else None)
         for index, column in enumerate(COLUMNS, start=1):
             value = getattr(line.figures, column.key)
             if value is None:

