@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, g, redirect, request, session, url_for
 
 from app.models import Role
@@ -32,5 +34,14 @@ def home():
 def language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.args.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return redirect(local_path(request.args.get("next", "")))
+
+
+def local_path(target: str) -> str:
+    """`target` when it is a path of this site, else "/": never another site's address, as
+    browsers read it (they take a backslash for a slash: /\\evil.example is another host)."""
+    normal = target.replace("\\", "/")
+    if not normal.startswith("/") or normal.startswith("//") or any(c < " " for c in target):
+        return "/"
+    parts = urlsplit(normal)
+    return target if not parts.scheme and not parts.netloc else "/"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import request
 from sqlalchemy import func, select
 
@@ -209,3 +210,21 @@ def test_nul_bytes_in_forms_and_urls_are_no_crash(client, login):
         "/admin/users", data={"username": "u\x00", "role": "operator", "password": "long-enough-1"}
     )
     assert bad_user.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "target, lands",
+    [
+        ("/cases/?status=dispatched", "/cases/?status=dispatched"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example/", "/"),  # browsers take the backslash for a slash
+        ("\\\\evil.example", "/"),
+        ("/\t/evil.example", "/"),  # browsers drop the tab
+        ("https://evil.example/", "/"),
+        ("javascript:alert(1)", "/"),
+        ("", "/"),
+    ],
+)
+def test_the_language_switch_goes_back_only_to_this_site(client, target, lands):
+    answer = client.get("/lang/en", query_string={"next": target})
+    assert answer.status_code == 302 and answer.headers["Location"] == lands
