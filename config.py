@@ -86,6 +86,10 @@ class Config:
     TRACK_RATE_LIMIT = os.environ.get("HOTLINE_TRACK_RATE_LIMIT", "10 per minute")
     REPORT_RATE_LIMIT = os.environ.get("HOTLINE_REPORT_RATE_LIMIT", "20 per hour")
     REPORT_PHONE_RATE_LIMIT = os.environ.get("HOTLINE_REPORT_PHONE_RATE_LIMIT", "5 per hour")
+    # Failed staff logins per user name, and per client address (a call centre's operators
+    # may share one), before the login page refuses to try more for a while.
+    LOGIN_RATE_LIMIT = os.environ.get("HOTLINE_LOGIN_RATE_LIMIT", "10 per 15 minutes")
+    LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("HOTLINE_LOGIN_ADDRESS_RATE_LIMIT", "100 per hour")
     # The public figures (/public) are computed at most this often per process.
     PUBLIC_STATS_CACHE_SECONDS = float(os.environ.get("HOTLINE_PUBLIC_STATS_CACHE_SECONDS", "300"))
     # Where the counts live; empty: Redis at HOTLINE_REDIS_URL when set (shared by all

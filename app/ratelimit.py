@@ -1,7 +1,8 @@
-"""Rate limits of the citizens' public pages (公开查询, 网上报事): per client address and per phone.
+"""Rate limits of the citizens' public pages (公开查询, 网上报事), per client address and per
+phone, and of failed staff logins, per user name and per address.
 
-Built on `limits`, the engine of Flask-Limiter, called from the two public views only: the
-rest of the application (staff pages, API, webhooks, Socket.IO) gets no hook and no cost,
+Built on `limits`, the engine of Flask-Limiter, called from those views only: the rest of
+the application (other staff pages, API, webhooks, Socket.IO) gets no hook and no cost,
 each application has its own counts (tests build several apps in one process), and the
 per-phone limit counts only reports that passed validation. The counts live in Redis when
 HOTLINE_REDIS_URL is set, so that every server process shares them, else in memory.
@@ -25,7 +26,13 @@ from werkzeug.exceptions import TooManyRequests
 log = logging.getLogger(__name__)
 
 EXTENSION = "hotline_limits"
-LIMIT_SETTINGS = ("TRACK_RATE_LIMIT", "REPORT_RATE_LIMIT", "REPORT_PHONE_RATE_LIMIT")
+LIMIT_SETTINGS = (
+    "TRACK_RATE_LIMIT",
+    "REPORT_RATE_LIMIT",
+    "REPORT_PHONE_RATE_LIMIT",
+    "LOGIN_RATE_LIMIT",
+    "LOGIN_ADDRESS_RATE_LIMIT",
+)
 REDIS_TIMEOUT_SECONDS = 0.5
 
 
@@ -72,6 +79,26 @@ class PublicLimits:
             return
         raise RateLimited(max(1, math.ceil(reset_at - time.time())))
 
+    def refuse_if_over(self, name: str, key: str) -> None:
+        """Raise RateLimited if `key` has used up `name` already, counting nothing (failed
+        logins are counted once they failed, and an attempt over the limit is not tried)."""
+        item = self.items[name]
+        try:
+            if self.strategy.test(item, name, key):
+                return
+            reset_at = self.strategy.get_window_stats(item, name, key).reset_time
+        except StorageError as exc:
+            log.warning("rate limit storage unavailable, not limiting: %s", exc.storage_error)
+            return
+        raise RateLimited(max(1, math.ceil(reset_at - time.time())))
+
+    def count(self, name: str, key: str) -> None:
+        """Count one use of `name` by `key`, whether or not that is over the limit."""
+        try:
+            self.strategy.hit(self.items[name], name, key)
+        except StorageError as exc:
+            log.warning("rate limit storage unavailable, not counting: %s", exc.storage_error)
+
     def reset(self) -> None:
         self.storage.reset()
 
@@ -93,8 +120,26 @@ def client_address() -> str:
 
 def phone_key(e164: str) -> str:
     """A keyed hash of a number: no phone number is written to the limits' storage."""
+    return _keyed(e164)
+
+
+def _keyed(value: str) -> str:
     secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, e164.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def refuse_login_if_over(username: str) -> None:
+    """Raise RateLimited when this user name, or this client address, has failed to log
+    in too often lately (guessing a password takes many tries)."""
+    limits = public_limits()
+    limits.refuse_if_over("LOGIN_RATE_LIMIT", _keyed("user:" + username.casefold()))
+    limits.refuse_if_over("LOGIN_ADDRESS_RATE_LIMIT", client_address())
+
+
+def count_failed_login(username: str) -> None:
+    limits = public_limits()
+    limits.count("LOGIN_RATE_LIMIT", _keyed("user:" + username.casefold()))
+    limits.count("LOGIN_ADDRESS_RATE_LIMIT", client_address())
 
 
 def limit_by_address(name: str) -> None:
