@@ -61,7 +61,7 @@ def _load_word_dictionary() -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import auth, i18n, ratelimit, sqlite
+    from app import auth, headers, i18n, ratelimit, sqlite
     from app.extensions import csrf, db, migrate, socketio
     from app.live import RedisQueue
     from config import BASE_DIR
@@ -75,6 +75,7 @@ def _init_extensions(app: Flask) -> None:
     auth.init_app(app)
     i18n.init_app(app)
     ratelimit.init_app(app)
+    headers.init_app(app)
     redis_url = app.config.get("REDIS_URL")
     socketio.init_app(
         app,

@@ -228,3 +228,18 @@ def test_nul_bytes_in_forms_and_urls_are_no_crash(client, login):
 def test_the_language_switch_goes_back_only_to_this_site(client, target, lands):
     answer = client.get("/lang/en", query_string={"next": target})
     assert answer.status_code == 302 and answer.headers["Location"] == lands
+
+
+def test_every_answer_carries_the_security_headers(client, login):
+    for answer in (
+        client.get("/login"),
+        client.get("/track"),
+        login("operator1").get("/desk/board"),
+        client.get("/api/v1/openapi.json"),
+    ):
+        policy = answer.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in policy and "script-src 'self'" in policy
+        assert "frame-ancestors 'none'" in policy
+        assert answer.headers["X-Frame-Options"] == "DENY"
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["Referrer-Policy"] == "same-origin"
