@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, g
-from flask_babel import format_datetime, gettext, lazy_gettext
+from flask_babel import format_datetime, get_locale, gettext, lazy_gettext
 
-from app.models import Case, Department, utcnow
+from app.models import Case, Category, Department, utcnow
 from dispatch import directory, phones
 from dispatch.cases import can_see_caller
 from notifications import delivery
@@ -109,6 +109,16 @@ def _duration(seconds: int) -> str:
     return gettext("%(minutes)d min", minutes=minutes)
 
 
+def named(item: Department | Category | None) -> str:
+    """A department's or category's name in the page's language: its English name on an
+    English page, when it has one."""
+    if item is None:
+        return ""
+    if str(get_locale()).startswith("en"):
+        return item.name_en or item.name
+    return item.name
+
+
 def caller_phone(case: Case) -> str:
     if can_see_caller(g.user, case):
         return phones.display(case.caller_phone)
@@ -148,12 +158,16 @@ def department_names(departments: list[Department] | None = None) -> dict[str, s
     """Departments' names by code (of `departments`, read when not given), for the live
     script and the history."""
     listed = directory.list_departments() if departments is None else departments
-    return {d.code: d.name for d in listed}
+    return {d.code: named(d) for d in listed}
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        local=local, time_left=time_left, mask_phone=phones.mask, outbox_error=outbox_error
+        local=local,
+        time_left=time_left,
+        mask_phone=phones.mask,
+        outbox_error=outbox_error,
+        named=named,
     )
     app.jinja_env.globals.update(
         STATUS_NAMES=STATUS_NAMES,

@@ -136,3 +136,20 @@ def test_the_transfer_out_example_is_in_the_pages_language(login, make_case):
     page = supervisor.get(f"/cases/{case.number}").text
     example = re.search(r'name="destination"[^>]*placeholder="([^"]*)"', page).group(1)
     assert not CJK.search(example)
+
+
+def test_departments_and_categories_are_named_in_the_pages_language(login, make_case):
+    case = make_case()  # 停水, 市供水集团
+    operator = login("operator1")
+    page = operator.get(f"/cases/{case.number}").text
+    assert "市供水集团" in page and "停水" in page
+    english(operator)
+    page = operator.get(f"/cases/{case.number}").text
+    assert "Water Supply" in page and "市供水集团" not in page
+    listing = operator.get("/cases/").text
+    assert "Water Supply" in listing and "市供水集团" not in listing
+    board = operator.get("/desk/board").text
+    names = re.search(r'id="department-names"[^>]*>([^<]*)<', board).group(1)
+    assert "Water Supply" in names and "市供水集团" not in names
+    handler = english(login("water1"))
+    assert "Water Supply" in handler.get("/desk/department").text
