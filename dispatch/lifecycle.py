@@ -141,7 +141,25 @@ def _to_department(
     else:
         for name, value in values.items():
             setattr(case, name, value)
-    case.assists = [CaseAssist(department=d) for d in assists if d.id != dept.id]
+    case.assists = _assists_anew(case, dept, assists)
+
+
+def _assists_anew(case: Case, lead: Department, assists) -> list[CaseAssist]:
+    """The case's assisting departments for a new round, each owing its opinion again. A
+    department assisting already keeps its row (a new one beside it would break the
+    unique (case, department) at the flush, which inserts before it deletes)."""
+    held = {assist.department_id: assist for assist in case.assists}
+    rows = []
+    for department in assists:
+        if department.id == lead.id:
+            continue
+        row = held.get(department.id)
+        if row is None:
+            row = CaseAssist(department=department)
+        else:
+            row.opinion, row.opinion_by, row.opinion_at = "", None, None
+        rows.append(row)
+    return rows
 
 
 def _reschedule_escalation(case: Case, now: datetime) -> None:

@@ -67,3 +67,47 @@ def test_the_lead_may_reply_without_it_giving_a_reason(client, auth_header, make
     assert reply.data["override_reason"].startswith("市民急需") and reply.data["without"] == [
         "drainage"
     ]
+
+
+def test_a_rework_or_a_reopening_asks_the_assisting_department_again(
+    client, auth_header, make_case, db
+):
+    case = make_case("registered")
+    url = f"/api/v1/cases/{case.number}"
+    operator, water, drainage = (auth_header(u) for u in ("operator1", "water1", "drainage1"))
+    body = {"department": "water", "assist": ["drainage"]}
+    assert client.post(url + "/dispatch", json=body, headers=operator).status_code == 200
+
+    def round_to_callback(satisfied: bool) -> dict:
+        assert client.post(url + "/accept", json={}, headers=water).status_code == 200
+        opinion = {"text": "管网已疏通"}
+        assert (
+            client.post(url + "/assist_opinion", json=opinion, headers=drainage).status_code == 200
+        )
+        assert (
+            client.post(url + "/reply", json={"text": "已修复"}, headers=water).status_code == 200
+        )
+        assert client.post(url + "/approve_reply", headers=operator).status_code == 200
+        called = client.post(url + "/callback", json={"satisfied": satisfied}, headers=operator)
+        assert called.status_code == 200, called.json
+        return called.json
+
+    reworked = round_to_callback(False)  # not satisfied: back to water, drainage again
+    assert reworked["status"] == "dispatched" and reworked["assist_departments"] == ["drainage"]
+    assert client.post(url + "/accept", json={}, headers=water).status_code == 200
+    early = client.post(url + "/reply", json={"text": "再次处理"}, headers=water)
+    assert early.status_code == 409  # the new round waits for drainage's opinion again
+    assert (
+        client.post(url + "/assist_opinion", json={"text": "已复查"}, headers=drainage).status_code
+        == 200
+    )
+    assert client.post(url + "/reply", json={"text": "再次处理"}, headers=water).status_code == 200
+    assert client.post(url + "/approve_reply", headers=operator).status_code == 200
+    closed = client.post(url + "/callback", json={"satisfied": True}, headers=operator)
+    assert closed.json["status"] == "closed"
+
+    supervisor = auth_header("supervisor1")
+    reopened = client.post(url + "/reopen", json={"reason": "又停水了"}, headers=supervisor)
+    assert reopened.status_code == 200, reopened.json
+    assert reopened.json["status"] == "dispatched"
+    assert reopened.json["assist_departments"] == ["drainage"]
