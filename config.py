@@ -25,8 +25,13 @@ def twilio_configured(config: dict) -> bool:
     return all(config.get(key) for key in keys)
 
 
+# The published key of development and the demo: production refuses to start with it
+# (anyone could sign a session cookie as any user).
+DEVELOPMENT_SECRET_KEY = "dev-only-change-me"
+
+
 class Config:
-    SECRET_KEY = os.environ.get("HOTLINE_SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = os.environ.get("HOTLINE_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("HOTLINE_DATABASE_URL"))
     # No ping before every checkout (it cost a round trip per request): a connection that
     # a database restart broke fails one request with 503 and the pool then renews itself.

@@ -9,7 +9,7 @@ from werkzeug.routing import IntegerConverter
 
 from app.json_provider import OrjsonProvider
 from app.sessions import CookieSessions
-from config import CONFIGS, INSTANCE_DIR, Config
+from config import CONFIGS, DEVELOPMENT_SECRET_KEY, INSTANCE_DIR, Config, ProductionConfig
 
 
 def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
@@ -22,6 +22,13 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.config.from_object(config_class)
     app.config.update(overrides)
+    if issubclass(config_class, ProductionConfig) and (
+        app.config["SECRET_KEY"] in ("", DEVELOPMENT_SECRET_KEY)
+    ):
+        raise RuntimeError(
+            "HOTLINE_SECRET_KEY is not set: production signs sessions with it (a long random"
+            " string, the same in every process)"
+        )
     os.makedirs(app.instance_path, exist_ok=True)
     _trust_proxies(app)
     _init_extensions(app)
@@ -63,7 +70,7 @@ def _load_word_dictionary() -> None:
 def _init_extensions(app: Flask) -> None:
     from app import auth, headers, i18n, ratelimit, sqlite
     from app.extensions import csrf, db, migrate, socketio
-    from app.live import RedisQueue
+    from app.live import RedisQueue, same_site
     from config import BASE_DIR
     from dispatch import rollup  # noqa: F401  (its listener keeps the statistics rollup)
 
@@ -80,7 +87,7 @@ def _init_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode="threading",
-        cors_allowed_origins=[],
+        cors_allowed_origins=same_site(app.config.get("PUBLIC_URL") or ""),
         **({"client_manager": RedisQueue(redis_url)} if redis_url else {}),
     )
     with app.app_context():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import urlsplit
 
 import socketio as python_socketio
 from flask import request
@@ -65,6 +66,27 @@ def _connecting_user(auth_data: object) -> User | None:
     if isinstance(auth_data, dict) and isinstance(auth_data.get("token"), str):
         return auth.user_for_token(auth_data["token"])
     return auth.session_user()
+
+
+def same_site(public_url: str):
+    """Engine.IO's origin check: a browser page may connect only from this site, the address
+    the request came to or the public one (HOTLINE_PUBLIC_URL, behind a proxy); a
+    connection without an Origin (no browser: python-socketio, an API client) is not
+    asked. Another site's page, with the operator's cookie, would read the live feed."""
+    public = _origin(public_url) if public_url else None
+
+    def allowed(origin: str | None, environ: dict) -> bool:
+        if origin is None:
+            return True
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin.rstrip("/") in (own, public)
+
+    return allowed
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def init_app() -> None:

@@ -62,6 +62,34 @@ def test_a_connection_without_credentials_is_refused(server):
         Listener(url, "hl_not-a-token")
 
 
+def test_a_page_of_another_site_cannot_open_the_live_feed(server, token):
+    """A browser sends its Origin; with the operator's cookie another site's page would
+    read the calls and cases: only this site's origin is taken."""
+    _, url = server
+    operator = token("operator1")
+
+    def connect(origin: str) -> socketio.Client:
+        client = socketio.Client(reconnection=False)
+        headers = {"Origin": origin}
+        client.connect(url, namespaces=["/live"], auth={"token": operator}, headers=headers)
+        return client
+
+    for transports in (["polling"], ["websocket"]):
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            client = socketio.Client(reconnection=False)
+            client.connect(
+                url,
+                namespaces=["/live"],
+                auth={"token": operator},
+                headers={"Origin": "http://evil.example"},
+                transports=transports,
+                wait_timeout=5,
+            )
+    own = connect(url)
+    assert own.connected
+    own.disconnect()
+
+
 def test_a_rolled_back_change_emits_nothing(server, token, now):
     live_app, url = server
     listener = Listener(url, token("operator1"))

@@ -27,6 +27,7 @@ def board():
 
 @bp.get("/counters")
 @login_required
+@roles_required(Role.OPERATOR, Role.SUPERVISOR)  # the board's: the whole hotline's figures
 def counters():
     return desks.counters(utcnow())
 

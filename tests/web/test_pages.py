@@ -243,3 +243,10 @@ def test_every_answer_carries_the_security_headers(client, login):
         assert answer.headers["X-Frame-Options"] == "DENY"
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
         assert answer.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_the_boards_counters_are_for_the_board_only(login):
+    assert login("operator1").get("/desk/counters").status_code == 200
+    assert login("supervisor1").get("/desk/counters").status_code == 200
+    for username in ("water1", "admin"):  # the whole hotline's figures
+        assert login(username).get("/desk/counters").status_code == 403
