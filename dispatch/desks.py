@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -46,7 +46,13 @@ def department_queues(user: User, now: datetime) -> dict[str, list[Case]]:
         ),
         "overdue": _cases(waiting.where(Case.due_at < now).order_by(Case.due_at)),
         "cohandled": _cases(assisting.order_by(Case.due_at)),
-        "returned": _cases(returned_by(dept, now - RETURNED_WINDOW)),
+        # While the hotline finds the case a department; once another one has it, it is
+        # that department's (and no longer visible here).
+        "returned": _cases(
+            returned_by(dept, now - RETURNED_WINDOW).where(
+                or_(Case.department_id.is_(None), Case.department_id == dept)
+            )
+        ),
     }
 
 

@@ -59,6 +59,8 @@ def test_returned_twice_then_dispatched_right_and_closed(db, user, now, make_cas
         "dispatch", "accept", "reply", "approve_reply", "callback",
     ]  # fmt: skip
     assert case.status == "closed"
+    # Another department's case now: not on the desk of the one that returned it.
+    assert case.number not in login("water1").get("/desk/department").text
 
 
 def test_transfer_extension_refused_then_approved_and_closed(db, user, now, make_case):
