@@ -81,6 +81,9 @@ class Config:
     # How long a process trusts an API token it has checked before it looks again: another
     # process's revocation, or a user disabled there, takes effect within this time.
     API_TOKEN_CACHE_SECONDS = float(os.environ.get("HOTLINE_API_TOKEN_CACHE_SECONDS", "5"))
+    # How often a process checks its open live connections again: a user disabled or a
+    # token revoked loses them within this time.
+    LIVE_RECHECK_SECONDS = float(os.environ.get("HOTLINE_LIVE_RECHECK_SECONDS", "10"))
     # The embedded default runs the scheduler inside `hotline serve`.
     SCHEDULER_IN_SERVER = os.environ.get("HOTLINE_SCHEDULER_IN_SERVER", "1") == "1"
     # Behind N reverse proxies, trust the last N X-Forwarded-For/-Proto/-Host values

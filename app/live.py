@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 from urllib.parse import urlsplit
 
 import socketio as python_socketio
-from flask import request
+from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room
+from sqlalchemy import select
 
 from app import auth
 from app.extensions import db, socketio
-from app.models import Role, User
+from app.models import ApiToken, Role, User
+from app.models.users import hash_token
 from notifications.events import NAMESPACE, department_room, role_room, user_room
 
 log = logging.getLogger(__name__)
@@ -92,15 +96,117 @@ def _origin(url: str) -> str:
 def init_app() -> None:
     """Register the handlers on the Socket.IO server of the app being built."""
     socketio.on_event("connect", connect, namespace=NAMESPACE)
+    socketio.on_event("disconnect", disconnect, namespace=NAMESPACE)
 
 
 def connect(auth_data=None):
     try:
         user = _connecting_user(auth_data)
         rooms = rooms_for(user) if user is not None else []
+        holder = (user.id, _token_hash(auth_data)) if user is not None else None
     finally:
         db.session.remove()
     if user is None:
         raise ConnectionRefusedError("login or an API token is required")
     for room in rooms:
         join_room(room, sid=request.sid, namespace=NAMESPACE)
+    app = current_app._get_current_object()
+    _watch_of(app).hold(request.sid, holder, app)
+
+
+def disconnect(*_reason) -> None:
+    _watch_of(current_app).release(request.sid)
+
+
+def _watch_of(app) -> _Watch:
+    """The app's watch over its live connections (each app its own: tests run several)."""
+    watch = app.extensions.get(WATCH)
+    if watch is None:
+        with _creating:
+            watch = app.extensions.setdefault(WATCH, _Watch())
+    return watch
+
+
+WATCH = "hotline_live_watch"
+_creating = threading.Lock()
+
+
+def _token_hash(auth_data: object) -> str | None:
+    if isinstance(auth_data, dict) and isinstance(auth_data.get("token"), str):
+        return hash_token(auth_data["token"])
+    return None
+
+
+def ended(holders: dict[str, tuple[int, str | None]]) -> list[str]:
+    """The connections (sid -> (user id, token hash or None for a web session)) whose user
+    was disabled or whose token was revoked since they connected: two indexed lookups."""
+    if not holders:
+        return []
+    user_ids = {user_id for user_id, _ in holders.values()}
+    hashes = {token for _, token in holders.values() if token}
+    active = set(db.session.scalars(select(User.id).where(User.id.in_(user_ids), User.active)))
+    valid = set()
+    if hashes:
+        query = select(ApiToken.token_hash).where(
+            ApiToken.token_hash.in_(hashes), ApiToken.revoked_at.is_(None)
+        )
+        valid = set(db.session.scalars(query))
+    return [
+        sid
+        for sid, (user_id, token) in holders.items()
+        if user_id not in active or (token is not None and token not in valid)
+    ]
+
+
+class _Watch:
+    """This process's live connections and who holds them, checked again every
+    LIVE_RECHECK_SECONDS: a user disabled or a token revoked loses its open connections
+    too, not only new ones (one thread per process while any connection is open, started
+    again in a forked child)."""
+
+    def __init__(self) -> None:
+        self.holders: dict[str, tuple[int, str | None]] = {}
+        self.lock = threading.Lock()
+        self.owner_pid: int | None = None
+
+    def hold(self, sid: str, holder: tuple[int, str | None], app) -> None:
+        with self.lock:
+            if self.owner_pid != os.getpid():
+                self.holders, self.owner_pid = {}, os.getpid()
+                thread = threading.Thread(target=self._run, args=(app,), daemon=True)
+                thread.name = "live-credentials"
+                thread.start()
+            self.holders[sid] = holder
+
+    def release(self, sid: str) -> None:
+        with self.lock:
+            self.holders.pop(sid, None)
+
+    def _run(self, app) -> None:
+        every = app.config["LIVE_RECHECK_SECONDS"]
+        while True:
+            threading.Event().wait(every)
+            with self.lock:
+                if not self.holders:  # the next connection starts another
+                    self.owner_pid = None
+                    return
+            try:
+                self.check(app)
+            except Exception:  # the database away: the next round checks again
+                log.warning("live connections: credentials not checked", exc_info=True)
+
+    def check(self, app) -> list[str]:
+        """Disconnect the connections whose credentials ended; their sids."""
+        with self.lock:
+            holders = dict(self.holders)
+        with app.app_context():
+            try:
+                gone = ended(holders)
+            finally:
+                db.session.remove()
+        for sid in gone:
+            self.release(sid)
+            socketio.server.disconnect(sid, namespace=NAMESPACE)
+        if gone:
+            log.info("live connections: %d closed (user disabled or token revoked)", len(gone))
+        return gone

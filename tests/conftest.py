@@ -121,6 +121,7 @@ def _clean(app) -> None:
             for model in CASE_TABLES:
                 _db.session.execute(delete(model))
         _db.session.execute(delete(User).where(User.id.not_in(app.config["DEMO_USER_IDS"])))
+        _db.session.execute(update(User).values(active=True))  # a test disabled a demo user
         _clean_rules(app.config["DEMO_RULE_IDS"])
         _db.session.commit()
     templates.forget()

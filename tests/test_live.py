@@ -103,3 +103,28 @@ def test_a_rolled_back_change_emits_nothing(server, token, now):
         assert listener.events == []
     finally:
         listener.close()
+
+
+def test_a_revoked_token_or_a_disabled_user_loses_its_open_connection(app, db):
+    from datetime import UTC, datetime
+
+    from app.models import ApiToken
+    from app.models.users import hash_token
+
+    url_of_db = app.config["SQLALCHEMY_DATABASE_URI"]
+    with live_server(url_of_db, LIVE_RECHECK_SECONDS=0.2) as (live_app, url):
+        water_token, gas_token = token_for(live_app, "water1"), token_for(live_app, "gas1")
+        water, gas = Listener(url, water_token), Listener(url, gas_token)
+        time.sleep(0.5)
+        assert water.client.connected and gas.client.connected
+        with writing():
+            token = _db.session.query(ApiToken).filter_by(token_hash=hash_token(water_token)).one()
+            token.revoked_at = datetime.now(UTC)
+            _db.session.commit()
+        assert wait_for(lambda: not water.client.connected)
+        assert gas.client.connected
+        with writing():
+            _db.session.query(User).filter_by(username="gas1").one().active = False
+            _db.session.commit()
+        assert wait_for(lambda: not gas.client.connected)
+        close_all([water, gas])
