@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from flask import g
 from sqlalchemy import delete, select, text, update
 
 from app import create_app
@@ -87,6 +88,14 @@ def app(database_url):
     from flask_migrate import upgrade
 
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, WTF_CSRF_ENABLED=False)
+
+    def _who_anew():
+        # Tests hold an app context, which Flask lends to every test-client request: the
+        # user Flask-Login keeps in `g` would carry over to another client's request.
+        g.pop("_login_user", None)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _who_anew)  # before g.user is set
+
     with app.app_context(), writing():
         upgrade()
         demo_data.seed()
