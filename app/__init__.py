@@ -87,7 +87,9 @@ def _init_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode="threading",
-        cors_allowed_origins=same_site(app.config.get("PUBLIC_URL") or ""),
+        cors_allowed_origins=same_site(
+            app.config.get("PUBLIC_URL") or "", app.config.get("TRUSTED_PROXIES", 0)
+        ),
         **({"client_manager": RedisQueue(redis_url)} if redis_url else {}),
     )
     with app.app_context():

@@ -72,18 +72,24 @@ def _connecting_user(auth_data: object) -> User | None:
     return auth.session_user()
 
 
-def same_site(public_url: str):
-    """Engine.IO's origin check: a browser page may connect only from this site, the address
-    the request came to or the public one (HOTLINE_PUBLIC_URL, behind a proxy); a
-    connection without an Origin (no browser: python-socketio, an API client) is not
-    asked. Another site's page, with the operator's cookie, would read the live feed."""
+def same_site(public_url: str, trusted_proxies: int = 0):
+    """Engine.IO's origin check: a browser page may connect only from this site: the host
+    the request came to (over http or https: a TLS-terminating proxy in front keeps the
+    Host), the public address (HOTLINE_PUBLIC_URL), or the host that trusted proxies
+    forwarded (HOTLINE_TRUSTED_PROXIES). A connection without an Origin (no browser:
+    python-socketio, an API client) is not asked. Another site's page, with the
+    operator's cookie, would read the live feed."""
     public = _origin(public_url) if public_url else None
 
     def allowed(origin: str | None, environ: dict) -> bool:
         if origin is None:
             return True
-        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
-        return origin.rstrip("/") in (own, public)
+        hosts = [environ.get("HTTP_HOST", "")]
+        forwarded = [h.strip() for h in environ.get("HTTP_X_FORWARDED_HOST", "").split(",")]
+        if trusted_proxies and len(forwarded) >= trusted_proxies and forwarded[-trusted_proxies]:
+            hosts.append(forwarded[-trusted_proxies])  # as ProxyFix takes it
+        own = {f"{scheme}://{host}" for host in hosts if host for scheme in ("http", "https")}
+        return origin.rstrip("/") in own or origin.rstrip("/") == public
 
     return allowed
 

@@ -128,3 +128,21 @@ def test_a_revoked_token_or_a_disabled_user_loses_its_open_connection(app, db):
             _db.session.commit()
         assert wait_for(lambda: not gas.client.connected)
         close_all([water, gas])
+
+
+def test_the_origin_check_takes_this_sites_addresses_only():
+    from app.live import same_site
+
+    behind_proxy = {"HTTP_HOST": "hotline.city.gov", "wsgi.url_scheme": "http"}
+    check = same_site("")
+    assert check(None, behind_proxy)  # no browser
+    assert check("https://hotline.city.gov", behind_proxy)  # TLS ended at the proxy
+    assert check("http://hotline.city.gov/", behind_proxy)
+    assert not check("https://evil.example", behind_proxy)
+    assert not check("https://hotline.city.gov.evil.example", behind_proxy)
+    inside = {"HTTP_HOST": "10.0.0.5:8000", "HTTP_X_FORWARDED_HOST": "hotline.city.gov"}
+    assert same_site("https://hotline.city.gov")("https://hotline.city.gov", inside)
+    assert not check("https://hotline.city.gov", inside)  # a forwarded host is not trusted
+    assert same_site("", trusted_proxies=1)("https://hotline.city.gov", inside)
+    forged = {**inside, "HTTP_X_FORWARDED_HOST": "evil.example, hotline.city.gov"}
+    assert not same_site("", trusted_proxies=1)("https://evil.example", forged)
