@@ -74,6 +74,28 @@ def user_for_token(token: str) -> User | None:
     return row.user
 
 
+def credentials_ended(holders: dict[str, tuple[int, str | None]]) -> list[str]:
+    """Of connections (sid -> (user id, token hash or None for a web session)), those whose
+    user was disabled or whose token was revoked since they connected: two indexed
+    lookups."""
+    if not holders:
+        return []
+    user_ids = {user_id for user_id, _ in holders.values()}
+    hashes = {token for _, token in holders.values() if token}
+    active = set(db.session.scalars(select(User.id).where(User.id.in_(user_ids), User.active)))
+    valid = set()
+    if hashes:
+        query = select(ApiToken.token_hash).where(
+            ApiToken.token_hash.in_(hashes), ApiToken.revoked_at.is_(None)
+        )
+        valid = set(db.session.scalars(query))
+    return [
+        sid
+        for sid, (user_id, token) in holders.items()
+        if user_id not in active or (token is not None and token not in valid)
+    ]
+
+
 def forget_tokens() -> None:
     """Empty this process's cache of tokens (users or tokens changed)."""
     _tokens.clear()

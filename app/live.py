@@ -11,11 +11,10 @@ from urllib.parse import urlsplit
 import socketio as python_socketio
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room
-from sqlalchemy import select
 
 from app import auth
 from app.extensions import db, socketio
-from app.models import ApiToken, Role, User
+from app.models import Role, User
 from app.models.users import hash_token
 from notifications.events import NAMESPACE, department_room, role_room, user_room
 
@@ -67,9 +66,15 @@ def rooms_for(user: User) -> list[str]:
 
 
 def _connecting_user(auth_data: object) -> User | None:
+    token = _token_of(auth_data)
+    return auth.user_for_token(token) if token is not None else auth.session_user()
+
+
+def _token_of(auth_data: object) -> str | None:
+    """The API token a connection authenticates with (None: its web session)."""
     if isinstance(auth_data, dict) and isinstance(auth_data.get("token"), str):
-        return auth.user_for_token(auth_data["token"])
-    return auth.session_user()
+        return auth_data["token"]
+    return None
 
 
 def same_site(public_url: str, trusted_proxies: int = 0):
@@ -109,7 +114,8 @@ def connect(auth_data=None):
     try:
         user = _connecting_user(auth_data)
         rooms = rooms_for(user) if user is not None else []
-        holder = (user.id, _token_hash(auth_data)) if user is not None else None
+        token = _token_of(auth_data)
+        holder = (user.id, hash_token(token) if token else None) if user is not None else None
     finally:
         db.session.remove()
     if user is None:
@@ -135,33 +141,6 @@ def _watch_of(app) -> _Watch:
 
 WATCH = "hotline_live_watch"
 _creating = threading.Lock()
-
-
-def _token_hash(auth_data: object) -> str | None:
-    if isinstance(auth_data, dict) and isinstance(auth_data.get("token"), str):
-        return hash_token(auth_data["token"])
-    return None
-
-
-def ended(holders: dict[str, tuple[int, str | None]]) -> list[str]:
-    """The connections (sid -> (user id, token hash or None for a web session)) whose user
-    was disabled or whose token was revoked since they connected: two indexed lookups."""
-    if not holders:
-        return []
-    user_ids = {user_id for user_id, _ in holders.values()}
-    hashes = {token for _, token in holders.values() if token}
-    active = set(db.session.scalars(select(User.id).where(User.id.in_(user_ids), User.active)))
-    valid = set()
-    if hashes:
-        query = select(ApiToken.token_hash).where(
-            ApiToken.token_hash.in_(hashes), ApiToken.revoked_at.is_(None)
-        )
-        valid = set(db.session.scalars(query))
-    return [
-        sid
-        for sid, (user_id, token) in holders.items()
-        if user_id not in active or (token is not None and token not in valid)
-    ]
 
 
 class _Watch:
@@ -207,7 +186,7 @@ class _Watch:
             holders = dict(self.holders)
         with app.app_context():
             try:
-                gone = ended(holders)
+                gone = auth.credentials_ended(holders)
             finally:
                 db.session.remove()
         for sid in gone:

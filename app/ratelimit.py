@@ -69,22 +69,18 @@ class PublicLimits:
 
         A storage that does not answer (Redis down) lets the request through: the public
         pages stay up, as intake does, and the outage is logged."""
-        item = self.items[name]
-        try:
-            if self.strategy.hit(item, name, key):
-                return
-            reset_at = self.strategy.get_window_stats(item, name, key).reset_time
-        except StorageError as exc:
-            log.warning("rate limit storage unavailable, not limiting: %s", exc.storage_error)
-            return
-        raise RateLimited(max(1, math.ceil(reset_at - time.time())))
+        self._within(self.strategy.hit, name, key)
 
     def refuse_if_over(self, name: str, key: str) -> None:
         """Raise RateLimited if `key` has used up `name` already, counting nothing (failed
         logins are counted once they failed, and an attempt over the limit is not tried)."""
+        self._within(self.strategy.test, name, key)
+
+    def _within(self, ask, name: str, key: str) -> None:
+        """Raise RateLimited unless `ask` (the strategy's hit or test) finds `key` within."""
         item = self.items[name]
         try:
-            if self.strategy.test(item, name, key):
+            if ask(item, name, key):
                 return
             reset_at = self.strategy.get_window_stats(item, name, key).reset_time
         except StorageError as exc:

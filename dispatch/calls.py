@@ -13,7 +13,7 @@ from app.i18n import N_, Message
 from app.models import Call, Case, Channel, Role
 from dispatch import cases, intake, phones, settings
 from dispatch.errors import ValidationFailed
-from dispatch.fields import clean_text, storable
+from dispatch.fields import clean_text, provider_id, storable, whole_number
 from notifications import events
 
 FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
@@ -44,13 +44,7 @@ def _caller(raw: str) -> str:
 
 def _sid(raw: str) -> str:
     """A CallSid as Twilio sends one; raises ValidationFailed."""
-    if not raw:
-        raise ValidationFailed({"CallSid": N_("is required")})
-    if clean_text(raw) is None or len(raw) > SID_MAX:
-        raise ValidationFailed(
-            {"CallSid": Message("must be text of at most %(n)d characters", n=SID_MAX)}
-        )
-    return raw
+    return provider_id(raw, "CallSid", SID_MAX)
 
 
 def receive(call_sid: str, from_raw: str, to_raw: str, now: datetime, hours: str) -> Call:
@@ -133,13 +127,14 @@ def _duration(raw: str | None) -> int | None:
     """Twilio's CallDuration in seconds (None when not given); raises ValidationFailed."""
     if raw is None or raw == "":
         return None
-    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() but int("²") fails
+    seconds = whole_number(raw)
+    if seconds is None:
         raise ValidationFailed({"CallDuration": N_("must be a whole number")})
-    if int(raw) > DURATION_MAX:
+    if seconds > DURATION_MAX:
         raise ValidationFailed(
             {"CallDuration": Message("must be from %(low)s to %(high)s", low=0, high=DURATION_MAX)}
         )
-    return int(raw)
+    return seconds
 
 
 def take_message(

@@ -32,6 +32,17 @@ def storable(raw: str) -> str:
     return raw.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
 
 
+def provider_id(raw: str, name: str, max_length: int) -> str:
+    """An id a provider sends (Twilio's CallSid, MessageSid): required, text, at most
+    `max_length` characters (cutting it could merge two); raises ValidationFailed."""
+    if not raw:
+        raise ValidationFailed({name: N_("is required")})
+    if clean_text(raw) is None or len(raw) > max_length:
+        message = Message("must be text of at most %(n)d characters", n=max_length)
+        raise ValidationFailed({name: message})
+    return raw
+
+
 def clean_text(value: Any) -> str | None:
     """None when `value` is not storable text (not a string, NUL, lone surrogates)."""
     if not isinstance(value, str) or "\x00" in value:

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models import OutboxMessage, OutboxStatus, SmsOptOut, SmsSenderPace, SmsStatusCallback
+from dispatch.fields import clean_text
 from notifications.gateway import Rejected, SmsGateway, Unknown
 
 log = logging.getLogger(__name__)
@@ -245,6 +246,8 @@ _RANK = {
 def record_status(sid: str, status: str, error_code: str, now: datetime) -> OutboxMessage | None:
     """Keep one delivery report from Twilio and move its message forward (never back):
     reports may repeat, come out of order, or come before the send's answer was stored."""
+    if any(clean_text(value) is None for value in (sid, status, error_code)):
+        raise ValueError("MessageSid, MessageStatus and ErrorCode must be text")  # NUL
     status, error_code = (status or "").strip().lower()[:16], (error_code or "").strip()[:16]
     if not sid or status not in PROGRESS:
         raise ValueError("a delivery report needs MessageSid and a known MessageStatus")

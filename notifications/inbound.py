@@ -15,11 +15,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
-from app.i18n import N_, Message
 from app.models import Case, Channel, InboundSms, Role, SmsOptOut, Status
 from dispatch import intake, lifecycle, pauses, phones, settings
-from dispatch.errors import ValidationFailed
-from dispatch.fields import clean_text, storable
+from dispatch.fields import provider_id, storable
 from dispatch.transitions import OPEN
 from notifications import events
 
@@ -57,12 +55,7 @@ def receive(message_sid: str, sender: str, body: str, now: datetime) -> Outcome:
     """Handle one inbound text; a MessageSid seen before changes nothing (`duplicate`).
     What no column stores (NUL) is left out of the text: a citizen's text is handled all
     the same. Raises ValidationFailed (no MessageSid, or not one) before writing."""
-    if not message_sid:
-        raise ValidationFailed({"MessageSid": N_("is required")})
-    if clean_text(message_sid) is None or len(message_sid) > SID_MAX:
-        raise ValidationFailed(
-            {"MessageSid": Message("must be text of at most %(n)d characters", n=SID_MAX)}
-        )
+    provider_id(message_sid, "MessageSid", SID_MAX)
     sender, body = storable(sender or ""), storable(body or "")[:BODY_MAX]
     try:
         phone = phones.normalize(sender, settings.phone_region())
