@@ -130,6 +130,14 @@ def disconnect(*_reason) -> None:
     _watch_of(current_app).release(request.sid)
 
 
+def stop_watch(app) -> None:
+    """Stop the app's checks of its live connections, before its engine is disposed (a
+    check after that would open a connection of a pool nobody closes)."""
+    watch = app.extensions.get(WATCH)
+    if watch is not None:
+        watch.stop()
+
+
 def _watch_of(app) -> _Watch:
     """The app's watch over its live connections (each app its own: tests run several)."""
     watch = app.extensions.get(WATCH)
@@ -153,15 +161,24 @@ class _Watch:
         self.holders: dict[str, tuple[int, str | None]] = {}
         self.lock = threading.Lock()
         self.owner_pid: int | None = None
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
 
     def hold(self, sid: str, holder: tuple[int, str | None], app) -> None:
         with self.lock:
             if self.owner_pid != os.getpid():
                 self.holders, self.owner_pid = {}, os.getpid()
-                thread = threading.Thread(target=self._run, args=(app,), daemon=True)
-                thread.name = "live-credentials"
-                thread.start()
+                self.thread = threading.Thread(target=self._run, args=(app,), daemon=True)
+                self.thread.name = "live-credentials"
+                self.thread.start()
             self.holders[sid] = holder
+
+    def stop(self) -> None:
+        """No more checks (the app is going away: its engine is disposed next); waits for
+        a check under way."""
+        self.stopping.set()
+        if self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join(timeout=5)
 
     def release(self, sid: str) -> None:
         with self.lock:
@@ -170,7 +187,8 @@ class _Watch:
     def _run(self, app) -> None:
         every = app.config["LIVE_RECHECK_SECONDS"]
         while True:
-            threading.Event().wait(every)
+            if self.stopping.wait(every):
+                return
             with self.lock:
                 if not self.holders:  # the next connection starts another
                     self.owner_pid = None

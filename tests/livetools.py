@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.auth import issue_token
 from app.extensions import db
+from app.live import stop_watch
 from app.models import User
 from app.sqlite import writing
 from config import TestingConfig
@@ -33,6 +34,7 @@ def live_server(database_url: str, **config) -> Iterator[tuple]:
     finally:
         http.shutdown()
         thread.join(timeout=5)
+        stop_watch(app)
         with app.app_context():
             db.engine.dispose()
             numbering.dispose()
