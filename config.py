@@ -76,6 +76,10 @@ class Config:
     ATTACHMENT_MAX_BYTES = int(os.environ.get("HOTLINE_ATTACHMENT_MAX_BYTES", str(5 * 2**20)))
     ATTACHMENTS_PER_REPLY = int(os.environ.get("HOTLINE_ATTACHMENTS_PER_REPLY", "4"))
     SWEEP_BATCH = int(os.environ.get("HOTLINE_SWEEP_BATCH", "2000"))
+    # 重复提交保护: how long a registration's key replays its case (the IETF Idempotency-Key
+    # draft's and Stripe's 24 hours); an older key is as if never sent, and the scheduler
+    # purges it within the hour.
+    INTAKE_KEY_HOURS = int(os.environ.get("HOTLINE_INTAKE_KEY_HOURS", "24"))
     # How often a process looks whether another one changed the calendar or the policies.
     REFERENCE_CHECK_SECONDS = float(os.environ.get("HOTLINE_REFERENCE_CHECK_SECONDS", "5"))
     # How long a process trusts an API token it has checked before it looks again: another

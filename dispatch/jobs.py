@@ -14,7 +14,7 @@ from flask import current_app
 from app.extensions import db
 from app.models import utcnow
 from app.sqlite import writing
-from dispatch import acceptance, escalation, pauses, rollup_rebuild, rollup_sql
+from dispatch import acceptance, escalation, intake_keys, pauses, rollup_rebuild, rollup_sql
 from notifications import delivery
 from notifications.delivery import Claimed, Round
 from notifications.gateway import SmsGateway
@@ -125,6 +125,21 @@ def flag_missed_acceptance(now: datetime | None = None) -> list[acceptance.Misse
             flagged += batch
             if not claimed:
                 return flagged
+
+
+def purge_intake_keys(now: datetime | None = None, batch: int = intake_keys.PURGE_BATCH) -> int:
+    """Delete the expired intake keys (重复提交保护), a batch a transaction: a backlog
+    never holds a long lock, and registrations write between batches. How many it deleted."""
+    purged = 0
+    with writing():
+        while True:
+            deleted = intake_keys.purge_expired(_begun_at(now), batch)
+            db.session.commit()
+            purged += deleted
+            if deleted < batch:
+                break
+    log.info("purged %d expired intake key(s)", purged)
+    return purged
 
 
 def send_outbox(gateway: SmsGateway, now: datetime | None = None, budget: float = 60.0) -> Round:

@@ -21,6 +21,7 @@ from dispatch import jobs
 log = logging.getLogger(__name__)
 
 SWEEP_JOB = "escalation-sweep"
+PURGE_KEYS_JOB = "purge-intake-keys"
 
 
 def _sweep_job(app: Flask) -> None:
@@ -70,6 +71,19 @@ def _fold_job(app: Flask) -> None:
             db.session.remove()
 
 
+def _purge_keys_job(app: Flask) -> None:
+    from app.extensions import db
+
+    with app.app_context():
+        try:
+            jobs.purge_intake_keys()
+        except Exception:  # the batches committed stay deleted; the next run deletes the rest
+            log.exception("purging the expired intake keys failed")
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
 def build(app: Flask, *, blocking: bool = False):
     """The scheduler with the sweep job; the first run is at once (a catch-up after downtime)."""
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=UTC)
@@ -100,6 +114,17 @@ def build(app: Flask, *, blocking: bool = False):
         max_instances=1,
         coalesce=True,
         misfire_grace_time=None,
+    )
+    scheduler.add_job(
+        _purge_keys_job,
+        IntervalTrigger(hours=1),  # a key outlives HOTLINE_INTAKE_KEY_HOURS by an hour at most
+        args=[app],
+        id=PURGE_KEYS_JOB,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        # at once too: a scheduler restarted more often than hourly (deployments) still purges
+        next_run_time=datetime.now(UTC),
     )
     _start_clock_watch(scheduler, app.config["SWEEP_INTERVAL_SECONDS"])
     return scheduler

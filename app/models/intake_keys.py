@@ -26,4 +26,5 @@ class IntakeKey(db.Model):
     key: Mapped[str] = mapped_column(String(255))
     fingerprint: Mapped[str] = mapped_column(String(64))
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Indexed for the purge of expired keys: a range scan over the oldest, not the table.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
