@@ -102,6 +102,9 @@ class Config:
     # may share one), before the login page refuses to try more for a while.
     LOGIN_RATE_LIMIT = os.environ.get("HOTLINE_LOGIN_RATE_LIMIT", "10 per 15 minutes")
     LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("HOTLINE_LOGIN_ADDRESS_RATE_LIMIT", "100 per hour")
+    # A web login (登录会话) ends at logout, when its user is disabled, or this many hours
+    # after it began (a shift and some): its session cookie then opens nothing.
+    SESSION_HOURS = float(os.environ.get("HOTLINE_SESSION_HOURS", "12"))
     # The public figures (/public) are computed at most this often per process.
     PUBLIC_STATS_CACHE_SECONDS = float(os.environ.get("HOTLINE_PUBLIC_STATS_CACHE_SECONDS", "300"))
     # Where the counts live; empty: Redis at HOTLINE_REDIS_URL when set (shared by all

@@ -6,14 +6,16 @@ import secrets
 import time
 from collections.abc import Callable
 from functools import wraps
+from typing import NamedTuple
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, request, session
 from flask_login import current_user
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session, joinedload
 
+from app import logins
 from app.extensions import db, login_manager
-from app.models import ApiToken, Role, User
+from app.models import ApiToken, Role, User, utcnow
 from app.models.users import hash_token
 from dispatch import catalog
 
@@ -26,10 +28,12 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
+    """The session's user while its login is live (app/logins.py)."""
     try:
-        return db.session.get(User, int(user_id))
+        wanted = int(user_id)
     except (TypeError, ValueError):
         return None
+    return logins.user_of(session.get(logins.SESSION_KEY), wanted, utcnow())
 
 
 def issue_token(user: User) -> str:
@@ -74,14 +78,22 @@ def user_for_token(token: str) -> User | None:
     return row.user
 
 
-def credentials_ended(holders: dict[str, tuple[int, str | None]]) -> list[str]:
-    """Of connections (sid -> (user id, token hash or None for a web session)), those whose
-    user was disabled or whose token was revoked since they connected: two indexed
-    lookups."""
+class Credentials(NamedTuple):
+    """What a live connection was let in with: its user's id, and the hash of its API
+    token or of its web login's key (app/logins.py)."""
+
+    user_id: int
+    token_hash: str | None = None
+    login_hash: str | None = None
+
+
+def credentials_ended(holders: dict[str, Credentials]) -> list[str]:
+    """Of connections (by sid), those whose user was disabled, whose token was revoked or
+    whose login ended since they connected: three indexed lookups at most."""
     if not holders:
         return []
-    user_ids = {user_id for user_id, _ in holders.values()}
-    hashes = {token for _, token in holders.values() if token}
+    user_ids = {held.user_id for held in holders.values()}
+    hashes = {held.token_hash for held in holders.values() if held.token_hash}
     active = set(db.session.scalars(select(User.id).where(User.id.in_(user_ids), User.active)))
     valid = set()
     if hashes:
@@ -89,10 +101,15 @@ def credentials_ended(holders: dict[str, tuple[int, str | None]]) -> list[str]:
             ApiToken.token_hash.in_(hashes), ApiToken.revoked_at.is_(None)
         )
         valid = set(db.session.scalars(query))
+    logged_out = logins.ended(
+        (held.login_hash for held in holders.values() if held.login_hash), utcnow()
+    )
     return [
         sid
-        for sid, (user_id, token) in holders.items()
-        if user_id not in active or (token is not None and token not in valid)
+        for sid, held in holders.items()
+        if held.user_id not in active
+        or (held.token_hash is not None and held.token_hash not in valid)
+        or held.login_hash in logged_out
     ]
 
 

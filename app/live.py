@@ -9,10 +9,10 @@ import time
 from urllib.parse import urlsplit
 
 import socketio as python_socketio
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, join_room
 
-from app import auth
+from app import auth, logins
 from app.extensions import db, socketio
 from app.models import Role, User
 from app.models.users import hash_token
@@ -70,6 +70,13 @@ def _connecting_user(auth_data: object) -> User | None:
     return auth.user_for_token(token) if token is not None else auth.session_user()
 
 
+def _credentials_of(user: User, token: str | None) -> auth.Credentials:
+    """What a connection's user holds: its API token, else its web login (app/logins.py)."""
+    if token is not None:
+        return auth.Credentials(user.id, token_hash=hash_token(token))
+    return auth.Credentials(user.id, login_hash=logins.key_hash(session[logins.SESSION_KEY]))
+
+
 def _token_of(auth_data: object) -> str | None:
     """The API token a connection authenticates with (None: its web session)."""
     if isinstance(auth_data, dict) and isinstance(auth_data.get("token"), str):
@@ -114,8 +121,7 @@ def connect(auth_data=None):
     try:
         user = _connecting_user(auth_data)
         rooms = rooms_for(user) if user is not None else []
-        token = _token_of(auth_data)
-        holder = (user.id, hash_token(token) if token else None) if user is not None else None
+        holder = _credentials_of(user, _token_of(auth_data)) if user is not None else None
     finally:
         db.session.remove()
     if user is None:
@@ -153,18 +159,19 @@ _creating = threading.Lock()
 
 class _Watch:
     """This process's live connections and who holds them, checked again every
-    LIVE_RECHECK_SECONDS: a user disabled or a token revoked loses its open connections
+    LIVE_RECHECK_SECONDS: a user disabled, a token revoked or a login ended (logout) loses
+    its open connections
     too, not only new ones (one thread per process while any connection is open, started
     again in a forked child)."""
 
     def __init__(self) -> None:
-        self.holders: dict[str, tuple[int, str | None]] = {}
+        self.holders: dict[str, auth.Credentials] = {}
         self.lock = threading.Lock()
         self.owner_pid: int | None = None
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
 
-    def hold(self, sid: str, holder: tuple[int, str | None], app) -> None:
+    def hold(self, sid: str, holder: auth.Credentials, app) -> None:
         with self.lock:
             if self.owner_pid != os.getpid():
                 self.holders, self.owner_pid = {}, os.getpid()
@@ -211,5 +218,5 @@ class _Watch:
             self.release(sid)
             socketio.server.disconnect(sid, namespace=NAMESPACE)
         if gone:
-            log.info("live connections: %d closed (user disabled or token revoked)", len(gone))
+            log.info("live connections: %d closed (credentials ended)", len(gone))
         return gone

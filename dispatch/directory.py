@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from sqlalchemy import select
 
+from app import logins
 from app.extensions import db
 from app.i18n import N_
 from app.models import Category, Department, Role, User
@@ -140,9 +142,7 @@ def create_user(data: dict) -> User:
     username = text(data, "username", errors, required=True, max_length=64)
     display_name = text(data, "display_name", errors, max_length=100)
     role = choice(data, "role", Role, errors)
-    password = data.get("password") or ""
-    if not isinstance(password, str) or len(password) < 8:
-        errors.add("password", N_("must be at least 8 characters"))
+    password = _new_password(data, errors)
     dept = _optional_ref(data, "department", Department, errors)
     phone = _optional_phone(data, "phone", errors)
     if role == Role.HANDLER and dept is None:
@@ -162,14 +162,66 @@ def create_user(data: dict) -> User:
     return user
 
 
-def set_user_active(username: str, active: bool) -> User:
-    """Enable or disable a login; raises NotFound."""
+def change_password(user: User, data: dict, now: datetime, keep_login: str | None) -> None:
+    """A user's own change (修改密码): the current password, the new one twice. The user's
+    other web logins end (a password changed because it leaked shuts out whoever used
+    it); `keep_login`, the login it was changed in, goes on. Raises ValidationFailed
+    naming the fields; changes nothing then."""
+    errors = FieldErrors()
+    current = data.get("current_password")
+    if not isinstance(current, str) or not user.check_password(current):
+        errors.add("current_password", N_("is not your password"))
+    password = _new_password(data, errors)
+    if "password" not in errors.errors and data.get("password_again") != password:
+        errors.add("password_again", N_("does not match the new password"))
+    errors.raise_if_any()
+    user.set_password(password)
+    logins.end_all_of(user, now, keep=keep_login)
+
+
+def reset_password(username: str, data: dict, now: datetime) -> User:
+    """An administrator sets a user's password (重置密码: forgotten, or taken over): every
+    web login of that user ends. Raises NotFound, or ValidationFailed naming the field."""
+    user = user_named(username)
+    errors = FieldErrors()
+    password = _new_password(data, errors)
+    errors.raise_if_any()
+    user.set_password(password)
+    logins.end_all_of(user, now)
+    return user
+
+
+PASSWORD_MIN = 8
+
+
+def _new_password(data: dict, errors: FieldErrors) -> str:
+    password = data.get("password") or ""
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
+        errors.add("password", N_("must be at least 8 characters"))
+        return ""
+    if len(password) > 128 or "\x00" in password:
+        errors.add("password", N_("must be at most 128 characters, without control characters"))
+        return ""
+    return password
+
+
+def user_named(username: str) -> User:
+    """The user with this user name; raises NotFound."""
     user = None
     if clean_text(username) is not None:
         user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"no user {username}")
+    return user
+
+
+def set_user_active(username: str, active: bool, now: datetime) -> User:
+    """Enable or disable a user; a disabled user's web logins end (enabled again, they
+    log in anew). Raises NotFound."""
+    user = user_named(username)
     user.active = active
+    if not active:
+        logins.end_all_of(user, now)
     return user
 
 

@@ -40,6 +40,7 @@ from app.models import (
     StatsDelta,
     SupervisionNotice,
     User,
+    WebSession,
 )
 from app.models.routing import routing_rule_assists
 from app.sqlite import writing
@@ -69,6 +70,7 @@ CASE_TABLES = [
     Case,
     CaseNumberCounter,
     ApiToken,
+    WebSession,
     Open311Key,
 ]
 
@@ -101,6 +103,8 @@ def app(database_url):
         demo_data.seed()
         _db.session.commit()
         app.config["DEMO_USER_IDS"] = set(_db.session.scalars(select(User.id)))
+        # one hash of the demo password: a test changed a demo user's
+        app.config["DEMO_PASSWORD_HASH"] = _db.session.scalar(select(User.password_hash).limit(1))
         app.config["REFERENCE_VERSIONS"] = _reference_versions()
         app.config["DEMO_RULE_IDS"] = set(_db.session.scalars(select(RoutingRule.id)))
     yield app
@@ -130,7 +134,10 @@ def _clean(app) -> None:
             for model in CASE_TABLES:
                 _db.session.execute(delete(model))
         _db.session.execute(delete(User).where(User.id.not_in(app.config["DEMO_USER_IDS"])))
-        _db.session.execute(update(User).values(active=True))  # a test disabled a demo user
+        # a test disabled a demo user, or changed a password
+        _db.session.execute(
+            update(User).values(active=True, password_hash=app.config["DEMO_PASSWORD_HASH"])
+        )
         _clean_rules(app.config["DEMO_RULE_IDS"])
         _db.session.commit()
     templates.forget()

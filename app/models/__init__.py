@@ -37,7 +37,7 @@ from app.models.policies import DeadlinePolicy
 from app.models.reference import ReferenceVersion
 from app.models.routing import RoutingRevision, RoutingRule
 from app.models.stats import RollupState, StatsDaily, StatsDelta
-from app.models.users import ApiToken, User
+from app.models.users import ApiToken, User, WebSession
 
 __all__ = [
     "Action",
@@ -76,5 +76,6 @@ __all__ = [
     "Status",
     "SupervisionNotice",
     "User",
+    "WebSession",
     "utcnow",
 ]

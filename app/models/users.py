@@ -64,3 +64,21 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class WebSession(db.Model):
+    """A login (登录会话) of the web pages: the signed session cookie carries a random key,
+    the database its SHA-256 (as an API token's). The login lasts until its user logs out,
+    or an administrator disables the user, or SESSION_HOURS pass: a cookie copied
+    off a shared workstation opens nothing once its login ended. Ended rows stay, as the
+    record of who logged in when."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

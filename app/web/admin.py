@@ -8,7 +8,7 @@ from flask_login import login_required
 
 from app.auth import roles_required
 from app.extensions import db
-from app.models import Category, Department, Role
+from app.models import Category, Department, Role, utcnow
 from app.web import messages
 from dispatch import directory
 from dispatch.errors import NotFound, ValidationFailed
@@ -113,10 +113,29 @@ def create_user():
     return redirect(url_for("admin.users"))
 
 
+@bp.route("/users/<username>/password", methods=["GET", "POST"])
+def reset_password(username: str):
+    try:
+        user = directory.user_named(username)
+    except NotFound:
+        abort(404)
+    if request.method == "GET":
+        return render_template("admin/user_password.html", item=user, errors={})
+    try:
+        directory.reset_password(username, request.form.to_dict(), utcnow())
+        db.session.commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        errors = messages.field_errors(exc.fields)
+        return render_template("admin/user_password.html", item=user, errors=errors), 422
+    flash(_("Password of %(name)s reset; their logins have ended.", name=user.username), "ok")
+    return redirect(url_for("admin.users"))
+
+
 @bp.post("/users/<username>/active")
 def set_active(username: str):
     try:
-        directory.set_user_active(username, request.form.get("active") == "1")
+        directory.set_user_active(username, request.form.get("active") == "1", utcnow())
     except NotFound:
         abort(404)
     db.session.commit()
