@@ -5,12 +5,13 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import NamedTuple
 
 from flask import Flask, abort, current_app, g, request, session
 from flask_login import current_user
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from app import logins
@@ -41,6 +42,27 @@ def issue_token(user: User) -> str:
     token = "hl_" + secrets.token_urlsafe(32)
     db.session.add(ApiToken(user=user, token_hash=hash_token(token)))
     return token
+
+
+def revoke_tokens(user: User, now: datetime) -> int:
+    """Revoke every API token of `user` (a leaked token, a system retired); how many. Their
+    requests are refused at once in this process, within API_TOKEN_CACHE_SECONDS in the
+    others, and their live connections close at the next check."""
+    live = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    tokens = list(db.session.scalars(live))
+    for token in tokens:
+        token.revoked_at = now  # through the session: its flush empties the token cache
+    return len(tokens)
+
+
+def live_token_counts() -> dict[int, int]:
+    """Unrevoked API tokens per user id (users without any are absent)."""
+    query = (
+        select(ApiToken.user_id, func.count())
+        .where(ApiToken.revoked_at.is_(None))
+        .group_by(ApiToken.user_id)
+    )
+    return {user_id: count for user_id, count in db.session.execute(query)}
 
 
 # Built once: every API request runs it, and a reused statement skips building and keying.
@@ -79,22 +101,27 @@ def user_for_token(token: str) -> User | None:
 
 
 class Credentials(NamedTuple):
-    """What a live connection was let in with: its user's id, and the hash of its API
-    token or of its web login's key (app/logins.py)."""
+    """What a live connection was let in with: its user's id, role and department (which
+    chose its rooms), and the hash of its API token or of its web login's key
+    (app/logins.py)."""
 
     user_id: int
+    role: str
+    department_id: int | None
     token_hash: str | None = None
     login_hash: str | None = None
 
 
 def credentials_ended(holders: dict[str, Credentials]) -> list[str]:
-    """Of connections (by sid), those whose user was disabled, whose token was revoked or
-    whose login ended since they connected: three indexed lookups at most."""
+    """Of connections (by sid), those whose user was disabled or given another role or
+    department (their rooms are no longer theirs), whose token was revoked or whose login
+    ended since they connected: three indexed lookups at most."""
     if not holders:
         return []
     user_ids = {held.user_id for held in holders.values()}
     hashes = {held.token_hash for held in holders.values() if held.token_hash}
-    active = set(db.session.scalars(select(User.id).where(User.id.in_(user_ids), User.active)))
+    users = select(User.id, User.role, User.department_id).where(User.id.in_(user_ids), User.active)
+    now_held = {user_id: (role, dept) for user_id, role, dept in db.session.execute(users)}
     valid = set()
     if hashes:
         query = select(ApiToken.token_hash).where(
@@ -107,7 +134,7 @@ def credentials_ended(holders: dict[str, Credentials]) -> list[str]:
     return [
         sid
         for sid, held in holders.items()
-        if held.user_id not in active
+        if now_held.get(held.user_id) != (held.role, held.department_id)
         or (held.token_hash is not None and held.token_hash not in valid)
         or held.login_hash in logged_out
     ]

@@ -212,19 +212,25 @@ def create_user_command(name, role, department, password, display_name, phone) -
 
 @click.command("token")
 @click.argument("name")
+@click.option("--revoke", is_flag=True, help="Revoke every token of that user instead.")
 @with_appcontext
-def token_command(name: str) -> None:
-    """Print a new API token for that user."""
+def token_command(name: str, revoke: bool) -> None:
+    """Print a new API token for that user (or, with --revoke, revoke all of theirs)."""
     from sqlalchemy import select
 
-    from app.auth import issue_token
-    from app.models import User
+    from app.auth import issue_token, revoke_tokens
+    from app.models import User, utcnow
     from app.sqlite import writing
 
     with writing():
         user = db.session.scalar(select(User).where(User.username == name))
         if user is None:
             raise click.ClickException(f"no user {name}")
+        if revoke:
+            done = revoke_tokens(user, utcnow())
+            db.session.commit()
+            click.echo(f"revoked {done} token(s) of {name}")
+            return
         token = issue_token(user)
         db.session.commit()
     click.echo(token)

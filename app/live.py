@@ -72,9 +72,10 @@ def _connecting_user(auth_data: object) -> User | None:
 
 def _credentials_of(user: User, token: str | None) -> auth.Credentials:
     """What a connection's user holds: its API token, else its web login (app/logins.py)."""
+    held = (user.id, user.role, user.department_id)
     if token is not None:
-        return auth.Credentials(user.id, token_hash=hash_token(token))
-    return auth.Credentials(user.id, login_hash=logins.key_hash(session[logins.SESSION_KEY]))
+        return auth.Credentials(*held, token_hash=hash_token(token))
+    return auth.Credentials(*held, login_hash=logins.key_hash(session[logins.SESSION_KEY]))
 
 
 def _token_of(auth_data: object) -> str | None:
@@ -159,10 +160,10 @@ _creating = threading.Lock()
 
 class _Watch:
     """This process's live connections and who holds them, checked again every
-    LIVE_RECHECK_SECONDS: a user disabled, a token revoked or a login ended (logout) loses
-    its open connections
-    too, not only new ones (one thread per process while any connection is open, started
-    again in a forked child)."""
+    LIVE_RECHECK_SECONDS: a user disabled or moved to another role or department, a token
+    revoked or a login ended (logout) loses its open connections too, not only new ones
+    (one thread per process while any connection is open, started again in a forked
+    child)."""
 
     def __init__(self) -> None:
         self.holders: dict[str, auth.Credentials] = {}

@@ -140,13 +140,8 @@ def create_user(data: dict) -> User:
     """Create a user with a role (a handler needs a department); raises ValidationFailed."""
     errors = FieldErrors()
     username = text(data, "username", errors, required=True, max_length=64)
-    display_name = text(data, "display_name", errors, max_length=100)
-    role = choice(data, "role", Role, errors)
+    display_name, role, dept, phone = _profile(data, errors)
     password = _new_password(data, errors)
-    dept = _optional_ref(data, "department", Department, errors)
-    phone = _optional_phone(data, "phone", errors)
-    if role == Role.HANDLER and dept is None:
-        errors.add("department", N_("a handler belongs to a department"))
     if (
         username
         and "username" not in errors.errors
@@ -160,6 +155,44 @@ def create_user(data: dict) -> User:
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def update_user(username: str, data: dict) -> User:
+    """Change a user's name, role, department and mobile (编辑用户: a handler moved to
+    another department, a typo). Their pages follow at the next request; their open live
+    connections are closed at the next check and reconnect to the new role's and
+    department's events (app/live.py). The last active administrator keeps the role.
+    Raises NotFound, or ValidationFailed naming the fields; changes nothing then."""
+    user = user_named(username)
+    errors = FieldErrors()
+    display_name, role, dept, phone = _profile(data, errors)
+    if role is not None and role != Role.ADMIN and _the_last_admin(user):
+        errors.add("role", N_("the last active administrator keeps the role"))
+    errors.raise_if_any()
+    user.display_name = display_name or user.username
+    user.role = role
+    user.department = dept if role == Role.HANDLER else None
+    user.phone = phone
+    return user
+
+
+def _profile(data: dict, errors: FieldErrors) -> tuple:
+    """A user's name, role, department (a handler's) and mobile, from a form."""
+    display_name = text(data, "display_name", errors, max_length=100)
+    role = choice(data, "role", Role, errors)
+    dept = _optional_ref(data, "department", Department, errors)
+    phone = _optional_phone(data, "phone", errors)
+    if role == Role.HANDLER and dept is None:
+        errors.add("department", N_("a handler belongs to a department"))
+    return display_name, role, dept, phone
+
+
+def _the_last_admin(user: User) -> bool:
+    """Whether `user` is the one active administrator (then no one could manage users)."""
+    if user.role != Role.ADMIN or not user.active:
+        return False
+    others = select(User.id).where(User.role == Role.ADMIN, User.active, User.id != user.id)
+    return db.session.scalar(others.limit(1)) is None
 
 
 def change_password(user: User, data: dict, now: datetime, keep_login: str | None) -> None:
@@ -217,8 +250,11 @@ def user_named(username: str) -> User:
 
 def set_user_active(username: str, active: bool, now: datetime) -> User:
     """Enable or disable a user; a disabled user's web logins end (enabled again, they
-    log in anew). Raises NotFound."""
+    log in anew). The last active administrator stays enabled. Raises NotFound or
+    ValidationFailed."""
     user = user_named(username)
+    if not active and _the_last_admin(user):
+        raise ValidationFailed({"active": N_("the last active administrator stays enabled")})
     user.active = active
     if not active:
         logins.end_all_of(user, now)

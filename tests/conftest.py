@@ -102,9 +102,8 @@ def app(database_url):
         upgrade()
         demo_data.seed()
         _db.session.commit()
-        app.config["DEMO_USER_IDS"] = set(_db.session.scalars(select(User.id)))
-        # one hash of the demo password: a test changed a demo user's
-        app.config["DEMO_PASSWORD_HASH"] = _db.session.scalar(select(User.password_hash).limit(1))
+        app.config["DEMO_USERS"] = _demo_users()
+        app.config["DEMO_USER_IDS"] = set(app.config["DEMO_USERS"])
         app.config["REFERENCE_VERSIONS"] = _reference_versions()
         app.config["DEMO_RULE_IDS"] = set(_db.session.scalars(select(RoutingRule.id)))
     yield app
@@ -134,15 +133,28 @@ def _clean(app) -> None:
             for model in CASE_TABLES:
                 _db.session.execute(delete(model))
         _db.session.execute(delete(User).where(User.id.not_in(app.config["DEMO_USER_IDS"])))
-        # a test disabled a demo user, or changed a password
-        _db.session.execute(
-            update(User).values(active=True, password_hash=app.config["DEMO_PASSWORD_HASH"])
-        )
+        _restore_demo_users(app.config["DEMO_USERS"])
         _clean_rules(app.config["DEMO_RULE_IDS"])
         _db.session.commit()
     templates.forget()
     if _reference_versions() != app.config["REFERENCE_VERSIONS"]:
         _reset_reference(app)
+
+
+_DEMO_USER_COLUMNS = ("active", "password_hash", "role", "department_id", "display_name", "phone")
+
+
+def _demo_users() -> dict[int, dict]:
+    columns = [getattr(User, name) for name in _DEMO_USER_COLUMNS]
+    rows = _db.session.execute(select(User.id, *columns))
+    return {row[0]: dict(zip(_DEMO_USER_COLUMNS, row[1:], strict=True)) for row in rows}
+
+
+def _restore_demo_users(saved: dict[int, dict]) -> None:
+    """A test disabled, edited or changed the password of a demo user: as seeded again."""
+    for user_id, now in _demo_users().items():
+        if user_id in saved and now != saved[user_id]:
+            _db.session.execute(update(User).where(User.id == user_id).values(saved[user_id]))
 
 
 def _reference_versions() -> dict[str, int]:

@@ -108,7 +108,12 @@
       .then((body) => (body.items || []).forEach((c) => note(c.event, c)))
       .catch(() => {});
   });
-  socket.on("disconnect", () => { state.textContent = "○"; state.className = "badge down"; });
+  socket.on("disconnect", (reason) => {
+    state.textContent = "○"; state.className = "badge down";
+    // Closed by the server: the user's role or department changed (reconnecting joins the
+    // new one's events) or the login ended (then the reconnect is refused, and stays down).
+    if (reason === "io server disconnect") setTimeout(() => socket.connect(), 1000);
+  });
   ["case.created", "case.updated", "case.escalated"].forEach((name) =>
     socket.on(name, (payload) => note(name, payload)));
   socket.on("call.incoming", showCall);

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from app import auth
 from app.auth import roles_required
 from app.extensions import db
 from app.models import Category, Department, Role, utcnow
@@ -85,13 +86,30 @@ def category(code: str | None):
 
 @bp.get("/users")
 def users():
+    return _users_page({}, {})
+
+
+def _users_page(form: dict, errors: dict) -> str:
     return render_template(
         "admin/users.html",
         users=directory.list_users(),
         departments=directory.list_departments(),
-        form={},
-        errors={},
+        tokens=auth.live_token_counts(),
+        form=form,
+        errors=errors,
     )
+
+
+@bp.post("/users/<username>/tokens/revoke")
+def revoke_tokens(username: str):
+    try:
+        user = directory.user_named(username)
+    except NotFound:
+        abort(404)
+    done = auth.revoke_tokens(user, utcnow())
+    db.session.commit()
+    flash(_("%(n)d API token(s) of %(name)s revoked.", n=done, name=user.username), "ok")
+    return redirect(url_for("admin.users"))
 
 
 @bp.post("/users")
@@ -102,13 +120,7 @@ def create_user():
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()
-        return render_template(
-            "admin/users.html",
-            users=directory.list_users(),
-            departments=directory.list_departments(),
-            form=form,
-            errors=messages.field_errors(exc.fields),
-        ), 422
+        return _users_page(form, messages.field_errors(exc.fields)), 422
     flash(_("User %(name)s created.", name=form.get("username")), "ok")
     return redirect(url_for("admin.users"))
 
@@ -136,10 +148,46 @@ def reset_password(username: str):
 def set_active(username: str):
     try:
         directory.set_user_active(username, request.form.get("active") == "1", utcnow())
+        db.session.commit()
     except NotFound:
         abort(404)
-    db.session.commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(messages.summary(exc.fields), "error")
+        return _users_page({}, {}), 409
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<username>/edit", methods=["GET", "POST"])
+def edit_user(username: str):
+    try:
+        user = directory.user_named(username)
+    except NotFound:
+        abort(404)
+    if request.method == "GET":
+        form = {
+            "display_name": user.display_name,
+            "role": user.role,
+            "department": user.department.code if user.department else "",
+            "phone": user.phone or "",
+        }
+        return _user_page(user, form, {})
+    form = request.form.to_dict()
+    try:
+        directory.update_user(username, form)
+        db.session.commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _user_page(user, form, messages.field_errors(exc.fields)), 422
+    flash(_("User %(name)s saved.", name=username), "ok")
+    return redirect(url_for("admin.users"))
+
+
+def _user_page(user, form: dict, errors: dict) -> str:
+    departments = directory.list_departments()
+    return render_template(
+        "admin/user.html", item=user, departments=departments, form=form, errors=errors
+    )
 
 
 def _find(model, code: str | None):

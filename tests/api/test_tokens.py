@@ -71,3 +71,38 @@ def test_the_cached_user_acts_with_its_own_identity(client, auth_header, counts)
     for number in numbers:
         events = client.get(f"/api/v1/cases/{number}", headers=headers).get_json()["events"]
         assert events[0]["actor"] == "operator1"
+
+
+def test_hotline_token_revoke_ends_every_token_of_the_user(app, client, db, auth_header):
+    runner = app.test_cli_runner()
+    first = auth_header("water1")
+    second = {"Authorization": f"Bearer {runner.invoke(args=['token', 'water1']).output.strip()}"}
+    other = auth_header("gas1")
+    done = runner.invoke(args=["token", "water1", "--revoke"])
+    assert done.exit_code == 0, done.output
+    assert "revoked 2 token(s) of water1" in done.output
+    for headers in (first, second):
+        assert client.get("/api/v1/cases", headers=headers).status_code == 401
+    assert client.get("/api/v1/cases", headers=other).status_code == 200
+    again = runner.invoke(args=["token", "water1", "--revoke"])
+    assert "revoked 0 token(s)" in again.output
+    fresh = runner.invoke(args=["token", "water1"]).output.strip()
+    authorised = {"Authorization": f"Bearer {fresh}"}
+    assert client.get("/api/v1/cases", headers=authorised).status_code == 200
+    unknown = runner.invoke(args=["token", "nobody", "--revoke"])
+    assert unknown.exit_code != 0 and "no user nobody" in unknown.output
+
+
+def test_an_administrator_sees_and_revokes_a_users_tokens(app, client, db, auth_header, login):
+    headers = auth_header("operator1")
+    admin = login("admin")
+    listed = admin.get("/admin/users")
+    assert "API令牌" in listed.text and "/admin/users/operator1/tokens/revoke" in listed.text
+    assert "/admin/users/water1/tokens/revoke" not in listed.text  # none to revoke
+    supervisor = login("supervisor1")
+    assert supervisor.post("/admin/users/operator1/tokens/revoke").status_code == 403
+    assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    answer = admin.post("/admin/users/operator1/tokens/revoke", follow_redirects=True)
+    assert answer.status_code == 200 and "已吊销operator1的1个API令牌" in answer.text
+    assert client.get("/api/v1/cases", headers=headers).status_code == 401
+    assert admin.post("/admin/users/nobody/tokens/revoke").status_code == 404

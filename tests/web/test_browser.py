@@ -3,6 +3,7 @@ and an incoming call, without a reload (screenshots go to instance/screenshots/)
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -126,3 +127,29 @@ def test_a_citizen_shares_the_phones_location_with_a_web_report(server, db, brow
     db.session.rollback()
     case = db.session.scalar(select(Case).where(Case.address == "中山路"))
     assert (case.latitude, case.longitude) == (39.9042, 116.4074)
+
+
+def test_a_desk_moved_to_another_department_follows_its_events(app, db, browser):
+    """The administrator moves the handler to gas while their desk is open: the server
+    closes the desk's live feed, the page reconnects by itself and shows gas's new case."""
+    from app.extensions import db as _db
+    from app.sqlite import writing
+    from dispatch import directory
+
+    moved = {"display_name": "李工", "role": "handler", "department": "gas", "phone": ""}
+    config = {"WTF_CSRF_ENABLED": True, "LIVE_RECHECK_SECONDS": 0.2}
+    with live_server(app.config["SQLALCHEMY_DATABASE_URI"], **config) as (live_app, base):
+        log_in(browser, base, "water1")
+        wait = WebDriverWait(browser, 15)
+        wait.until(ec.text_to_be_present_in_element((By.ID, "connection"), "●"))
+        browser.execute_script("window.notReloaded = true;")
+        with live_app.app_context(), writing():
+            directory.update_user("water1", moved)
+            _db.session.commit()
+        time.sleep(1)  # closed within 0.2 s; the page reconnects a second later
+        wait.until(ec.text_to_be_present_in_element((By.ID, "connection"), "●"))
+        headers = {"Authorization": f"Bearer {token_for(live_app, 'operator1')}"}
+        gas = {**BODY, "category": "gas.outage", "description": "小区停气"}
+        created = requests.post(base + "/api/v1/cases", json=gas, headers=headers, timeout=10)
+        wait.until(ec.text_to_be_present_in_element((By.ID, "feed"), created.json()["number"]))
+        assert browser.execute_script("return window.notReloaded === true;")
