@@ -68,7 +68,14 @@ def _load_word_dictionary() -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import auth, headers, i18n, ratelimit, sqlite
+    from app import (
+        audit,  # noqa: F401  (its listener records changes of the setup)
+        auth,
+        headers,
+        i18n,
+        ratelimit,
+        sqlite,
+    )
     from app.extensions import csrf, db, migrate, socketio
     from app.live import RedisQueue, same_site
     from config import BASE_DIR

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NoReturn
 
-from sqlalchemy import delete, extract, func, select
+from sqlalchemy import extract, func, select
 
 from app.extensions import db
 from app.i18n import N_, Message
@@ -92,9 +92,10 @@ def add_override(data: dict, now: datetime) -> CalendarOverride:
 def remove_override(day_text: str, now: datetime) -> None:
     """Remove the override of a date; raises NotFound."""
     day = _day(day_text, FieldErrors(), "date")
-    if day is None or _find(day) is None:
+    override = _find(day) if day is not None else None
+    if override is None:
         raise NotFound("no override for this date")
-    db.session.execute(delete(CalendarOverride).where(CalendarOverride.day == day))
+    db.session.delete(override)  # through the session: the audit log records it
     reference.bump(reference.CALENDAR, now)
 
 

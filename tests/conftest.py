@@ -15,6 +15,7 @@ from app.auth import issue_token
 from app.extensions import db as _db
 from app.models import (
     ApiToken,
+    AuditEntry,
     CalendarOverride,
     Call,
     Case,
@@ -50,6 +51,7 @@ from notifications import templates
 from tests import dbserver
 
 CASE_TABLES = [
+    AuditEntry,
     RollupState,
     StatsDaily,
     StatsDelta,
@@ -101,6 +103,7 @@ def app(database_url):
     with app.app_context(), writing():
         upgrade()
         demo_data.seed()
+        _db.session.execute(delete(AuditEntry))  # the seed's own records: each test starts empty
         _db.session.commit()
         app.config["DEMO_USERS"] = _demo_users()
         app.config["DEMO_USER_IDS"] = set(app.config["DEMO_USERS"])

@@ -1,5 +1,6 @@
 """The data model; importing this package registers every table."""
 
+from app.models.audit import AuditEntry
 from app.models.base import utcnow
 from app.models.calendar import CalendarOverride
 from app.models.calls import Call
@@ -42,6 +43,7 @@ from app.models.users import ApiToken, User, WebSession
 __all__ = [
     "Action",
     "ApiToken",
+    "AuditEntry",
     "CalendarOverride",
     "Call",
     "Case",

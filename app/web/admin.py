@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from app import auth
+from app import audit, auth
 from app.auth import roles_required
 from app.extensions import db
 from app.models import Category, Department, Role, utcnow
@@ -82,6 +82,14 @@ def category(code: str | None):
         "admin.categories",
         **context,
     )
+
+
+@bp.get("/audit")
+def audit_log():
+    before = request.args.get("before", type=int)
+    entries = audit.recent(before)
+    older = entries[-1].id if len(entries) == audit.PAGE_SIZE else None
+    return render_template("admin/audit.html", entries=entries, older=older)
 
 
 @bp.get("/users")

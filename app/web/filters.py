@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Flask, g
 from flask_babel import format_datetime, get_locale, gettext, lazy_gettext
 
+from app import audit
 from app.models import Case, Category, Department, utcnow
 from dispatch import directory, phones
 from dispatch.cases import can_see_caller
@@ -75,6 +76,22 @@ UNIT_NAMES = {
     "working_days": lazy_gettext("working days"),
     "calendar_days": lazy_gettext("calendar days"),
     "hours": lazy_gettext("hours"),
+}
+AUDIT_ACTION_NAMES = {
+    "created": lazy_gettext("added"),
+    "changed": lazy_gettext("changed"),
+    "removed": lazy_gettext("removed"),
+}
+AUDIT_SUBJECT_NAMES = {
+    "users": lazy_gettext("User"),
+    "api_tokens": lazy_gettext("API token"),
+    "departments": lazy_gettext("Department"),
+    "categories": lazy_gettext("Category"),
+    "routing_rules": lazy_gettext("Routing rule"),
+    "deadline_policies": lazy_gettext("Deadline policy"),
+    "calendar_overrides": lazy_gettext("Calendar day"),
+    "sms_templates": lazy_gettext("SMS template"),
+    "open311_keys": lazy_gettext("Open311 key"),
 }
 ROLE_NAMES = {
     "operator": lazy_gettext("Operator"),
@@ -161,6 +178,18 @@ def department_names(departments: list[Department] | None = None) -> dict[str, s
     return {d.code: named(d) for d in listed}
 
 
+def audit_value(value: object, field: str) -> str:
+    """A recorded value as the audit page shows it: phone numbers masked (staff's too, as
+    on the user list), nothing as "—"."""
+    if value is None or value == "":
+        return "—"
+    if value == audit.CHANGED:
+        return gettext("(changed)")
+    if field.endswith("phone") and isinstance(value, str):
+        return phones.mask(value)
+    return str(value)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         local=local,
@@ -177,6 +206,9 @@ def init_app(app: Flask) -> None:
         ACTION_NAMES=ACTION_NAMES,
         ROLE_NAMES=ROLE_NAMES,
         UNIT_NAMES=UNIT_NAMES,
+        AUDIT_ACTION_NAMES=AUDIT_ACTION_NAMES,
+        AUDIT_SUBJECT_NAMES=AUDIT_SUBJECT_NAMES,
+        audit_value=audit_value,
         caller_phone=caller_phone,
         caller_name=caller_name,
         now=utcnow,
