@@ -75,7 +75,7 @@ def _credentials_of(user: User, token: str | None) -> auth.Credentials:
     held = (user.id, user.role, user.department_id)
     if token is not None:
         return auth.Credentials(*held, token_hash=hash_token(token))
-    return auth.Credentials(*held, login_hash=logins.key_hash(session[logins.SESSION_KEY]))
+    return auth.Credentials(*held, login_hash=hash_token(session[logins.SESSION_KEY]))
 
 
 def _token_of(auth_data: object) -> str | None:

@@ -10,7 +10,6 @@ request no more than loading its user did: one indexed read of the login with it
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -20,6 +19,7 @@ from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
 from app.models import User, WebSession
+from app.models.users import hash_token
 
 SESSION_KEY = "login"  # the Flask session's entry that holds the login's key
 
@@ -27,7 +27,7 @@ SESSION_KEY = "login"  # the Flask session's entry that holds the login's key
 def begin(user: User, now: datetime) -> str:
     """Record a new login of `user`; its key, for the session cookie (shown nowhere else)."""
     key = secrets.token_urlsafe(32)
-    db.session.add(WebSession(user=user, key_hash=key_hash(key), created_at=now))
+    db.session.add(WebSession(user=user, key_hash=hash_token(key), created_at=now))
     return key
 
 
@@ -36,14 +36,14 @@ def user_of(key: object, user_id: int, now: datetime) -> User | None:
     if not isinstance(key, str) or not key:
         return None
     return db.session.scalar(
-        _LIVE_LOGIN, {"key_hash": key_hash(key), "user_id": user_id, "since": _oldest(now)}
+        _LIVE_LOGIN, {"key_hash": hash_token(key), "user_id": user_id, "since": _oldest(now)}
     )
 
 
 def end(key: object, now: datetime) -> None:
     """End the login with this key (logout); nothing when there is none."""
     if isinstance(key, str) and key:
-        db.session.execute(_ending(now).where(WebSession.key_hash == key_hash(key)))
+        db.session.execute(_ending(now).where(WebSession.key_hash == hash_token(key)))
 
 
 def end_all_of(user: User, now: datetime, keep: str | None = None) -> int:
@@ -51,7 +51,7 @@ def end_all_of(user: User, now: datetime, keep: str | None = None) -> int:
     key `keep`; how many."""
     ending = _ending(now).where(WebSession.user_id == user.id)
     if keep:
-        ending = ending.where(WebSession.key_hash != key_hash(keep))
+        ending = ending.where(WebSession.key_hash != hash_token(keep))
     return db.session.execute(ending).rowcount
 
 
@@ -66,10 +66,6 @@ def ended(hashes: Iterable[str], now: datetime) -> set[str]:
         WebSession.created_at > _oldest(now),
     )
     return wanted - set(db.session.scalars(live))
-
-
-def key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def _oldest(now: datetime) -> datetime:

@@ -11,27 +11,15 @@ from datetime import datetime, timedelta
 
 import pytest
 import requests
-from sqlalchemy import event, func, insert, select, text, update
+from sqlalchemy import event, insert, select, text, update
 
 from app.models import Case, IntakeKey, OutboxMessage, direct, utcnow
 from app.sqlite import writing
 from config import BASE_DIR
 from dispatch import intake_keys, jobs, scheduler
+from tests.api.test_intake_keys import GOOD, _count
 from tests.dispatch.test_intake_write import statements_during
 from tests.livetools import at_once, live_server, token_for
-
-GOOD = {
-    "channel": "phone",
-    "caller_phone": "13812341234",
-    "category": "water.outage",
-    "description": "停水",
-    "address": "幸福路18号",
-}
-
-
-def _count(db, model) -> int:
-    db.session.rollback()
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def _post(client, auth_header, body, key):
