@@ -93,6 +93,8 @@ def _entry(obj, action: str) -> dict | None:
             before, after = getattr(obj, name), None
         if name in SECRET:
             changes[name] = [None, CHANGED] if action != "removed" else [CHANGED, None]
+        elif action != "changed" and before in (None, "") and after in (None, ""):
+            continue  # a new or removed row's empty fields say nothing
         elif before != after:
             changes[name] = [_plain(before), _plain(after)]
     if action == "changed" and not changes:

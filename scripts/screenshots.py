@@ -210,6 +210,8 @@ def _shoot(base: str, numbers: list[str]) -> None:
         ("admin", "/admin/categories", "admin-categories"),
         ("admin", "/admin/sms/", "admin-sms"),
         ("admin", "/admin/sms/templates", "admin-sms-templates"),
+        ("admin", "/admin/users", "admin-users"),
+        ("admin", "/admin/audit", "admin-audit"),
     ]
     for username, path, name in shots:
         driver = chromium(1400, 900)

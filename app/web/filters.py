@@ -185,6 +185,8 @@ def audit_value(value: object, field: str) -> str:
         return "—"
     if value == audit.CHANGED:
         return gettext("(changed)")
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
     if field.endswith("phone") and isinstance(value, str):
         return phones.mask(value)
     return str(value)

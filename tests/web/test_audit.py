@@ -58,7 +58,7 @@ def test_the_audit_page_shows_the_changes_in_chinese_to_administrators_only(app,
     assert page.status_code == 200
     assert "安全审计" in page.text and "新增" in page.text and "zhao" in page.text
     assert "13812345678" not in page.text and "+86 138****5678" in page.text  # masked
-    assert "（已修改）" in page.text
+    assert "（已修改）" in page.text and "<code>active</code>: — → 是" in page.text
     assert login("supervisor1").get("/admin/audit").status_code == 403
     assert admin.get("/admin/audit?before=not-a-number").status_code == 200
 
@@ -81,6 +81,7 @@ def test_changes_from_the_command_line_are_recorded_without_a_user(app, db):
     assert token.action == "created" and token.label == "water1"
     assert token.actor_id is None and token.actor_name == ""
     assert "token_hash" not in token.changes
+    assert "revoked_at" not in token.changes  # a new row's empty fields are left out
     app.test_cli_runner().invoke(args=["token", "water1", "--revoke"])
     revoked = entries("api_tokens")[-1]
     assert revoked.action == "changed" and list(revoked.changes) == ["revoked_at"]
