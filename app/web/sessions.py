@@ -51,6 +51,7 @@ def logout():
     logins.end(session.pop(logins.SESSION_KEY, None), utcnow())
     db.session.commit()
     logout_user()
+    flash(_("Logged out. This browser's session has ended."), "ok")
     return redirect(url_for("sessions.login"))
 
 
