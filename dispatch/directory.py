@@ -232,7 +232,7 @@ def _new_password(data: dict, errors: FieldErrors) -> str:
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
         errors.add("password", N_("must be at least 8 characters"))
         return ""
-    if len(password) > 128 or "\x00" in password:
+    if len(password) > 128 or any(char < " " or char == "\x7f" for char in password):
         errors.add("password", N_("must be at most 128 characters, without control characters"))
         return ""
     return password

@@ -44,6 +44,7 @@ def test_a_user_changes_their_password_and_their_other_desks_are_logged_out(app,
         ({"current": "wrong-password"}, "current_password", "不是您的密码"),
         ({"new": "short"}, "password", "至少8个字符"),
         ({"new": "x" * 129}, "password", "最多128个字符"),
+        ({"new": "tab\there-2026"}, "password", "不含控制字符"),
         ({"again": "another-one-2026"}, "password_again", "与新密码不一致"),
     ],
 )
