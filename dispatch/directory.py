@@ -136,8 +136,10 @@ def _optional_ref(data: dict, name: str, model: type, errors: FieldErrors):
     return found
 
 
-def create_user(data: dict) -> User:
-    """Create a user with a role (a handler needs a department); raises ValidationFailed."""
+def create_user(data: dict, *, temporary_password: bool = False) -> User:
+    """Create a user with a role (a handler needs a department); raises ValidationFailed.
+    `temporary_password`: an administrator chose it, so the user changes it at the first
+    login (the command line's first administrator chooses their own)."""
     errors = FieldErrors()
     username = text(data, "username", errors, required=True, max_length=64)
     display_name, role, dept, phone = _profile(data, errors)
@@ -152,6 +154,7 @@ def create_user(data: dict) -> User:
     user = User(username=username, display_name=display_name or username, role=role, phone=phone)
     user.department = dept if role == Role.HANDLER else None
     user.set_password(password)
+    user.password_change_required = temporary_password
     db.session.add(user)
     db.session.flush()
     return user
@@ -209,17 +212,20 @@ def change_password(user: User, data: dict, now: datetime, keep_login: str | Non
         errors.add("password_again", N_("does not match the new password"))
     errors.raise_if_any()
     user.set_password(password)
+    user.password_change_required = False
     logins.end_all_of(user, now, keep=keep_login)
 
 
 def reset_password(username: str, data: dict, now: datetime) -> User:
     """An administrator sets a user's password (重置密码: forgotten, or taken over): every
-    web login of that user ends. Raises NotFound, or ValidationFailed naming the field."""
+    web login of that user ends, and the user changes it at the next login. Raises
+    NotFound, or ValidationFailed naming the field."""
     user = user_named(username)
     errors = FieldErrors()
     password = _new_password(data, errors)
     errors.raise_if_any()
     user.set_password(password)
+    user.password_change_required = True
     logins.end_all_of(user, now)
     return user
 

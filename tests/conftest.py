@@ -144,7 +144,15 @@ def _clean(app) -> None:
         _reset_reference(app)
 
 
-_DEMO_USER_COLUMNS = ("active", "password_hash", "role", "department_id", "display_name", "phone")
+_DEMO_USER_COLUMNS = (
+    "active",
+    "password_hash",
+    "password_change_required",
+    "role",
+    "department_id",
+    "display_name",
+    "phone",
+)
 
 
 def _demo_users() -> dict[int, dict]:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 
 from app import auth
 from app.web import filters
+
+# What a user whose password an administrator set may open before changing it.
+PASSWORD_FIRST_ALLOWED = {"sessions.change_password", "sessions.logout", "pages.language", "static"}
+PUBLIC_BLUEPRINTS = {"public", "public_stats"}  # the citizens' pages
 
 
 def register(app: Flask) -> None:
@@ -30,6 +35,15 @@ def register(app: Flask) -> None:
         if request.blueprint == "api":  # the API authenticates on its own (app/api)
             return
         g.user = auth.session_user()
+        if g.user is not None and g.user.password_change_required:
+            return _password_first()
+
+    def _password_first():
+        """A password an administrator set is changed before any other page."""
+        if request.endpoint in PASSWORD_FIRST_ALLOWED or request.blueprint in PUBLIC_BLUEPRINTS:
+            return None
+        flash(_("Change the password the administrator gave you first."), "error")
+        return redirect(url_for("sessions.change_password"))
 
     def _room_for_attachments() -> None:
         """A case action may carry reply attachments: a larger body than elsewhere (set

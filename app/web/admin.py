@@ -124,7 +124,7 @@ def revoke_tokens(username: str):
 def create_user():
     form = request.form.to_dict()
     try:
-        directory.create_user(form)
+        directory.create_user(form, temporary_password=True)
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()

@@ -46,7 +46,7 @@ def test_a_user_created_edited_disabled_and_reset_is_recorded_with_who_did_it(ap
     gas = db.session.scalar(select(Department.id).where(Department.code == "gas"))
     assert edited["department_id"] == [None, gas]
     assert disabled == {"active": [True, False]}
-    assert password == {"password_hash": [None, "(changed)"]}
+    assert password == {"password_hash": [None, "(changed)"]}  # still to be changed: True
     stored = str([e.changes for e in entries()])
     assert "zhao-password-2026" not in stored and "pbkdf2" not in stored and "scrypt" not in stored
 

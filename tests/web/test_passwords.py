@@ -106,3 +106,35 @@ def test_a_bad_reset_is_refused_and_only_administrators_reset(app, login):
     refused = supervisor.post("/admin/users/water1/password", data={"password": NEW})
     assert refused.status_code == 403
     assert logs_in(app, "water1", OLD)
+
+
+def test_a_password_an_administrator_set_is_changed_before_any_other_page(app, login, db):
+    admin = login("admin")
+    form = {"username": "sun", "role": "operator", "password": "given-by-admin-1"}
+    assert admin.post("/admin/users", data=form).status_code == 302
+    newcomer = login("sun", "given-by-admin-1")
+    for path in ("/", "/cases/", "/desk/board", "/cases/new"):
+        answer = newcomer.get(path)
+        assert answer.status_code == 302, path
+        assert answer.headers["Location"].endswith("/account/password"), path
+    page = newcomer.get("/account/password", follow_redirects=True)
+    assert page.status_code == 200 and "修改密码" in page.text
+    assert "先修改管理员给您的密码" in newcomer.get("/cases/", follow_redirects=True).text
+    assert newcomer.get("/track").status_code == 200  # the citizens' pages stay open
+    answer = change(newcomer, current="given-by-admin-1", new="my-own-choice-1")
+    assert answer.status_code == 302
+    assert opens_the_case_list(newcomer)
+    reset = admin.post("/admin/users/sun/password", data={"password": "again-by-admin-1"})
+    assert reset.status_code == 302
+    again = login("sun", "again-by-admin-1")  # a reset password is the administrator's too
+    assert again.get("/cases/").headers["Location"].endswith("/account/password")
+
+
+def test_the_command_lines_user_chooses_their_own_password(app, db):
+    done = app.test_cli_runner().invoke(
+        args=["user", "create", "chief", "--role", "admin", "--password", "chosen-by-me-1"]
+    )
+    assert done.exit_code == 0, done.output
+    client = app.test_client()
+    client.post("/login", data={"username": "chief", "password": "chosen-by-me-1"})
+    assert opens_the_case_list(client)
