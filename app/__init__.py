@@ -29,12 +29,26 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
             "HOTLINE_SECRET_KEY is not set: production signs sessions with it (a long random"
             " string, the same in every process)"
         )
+    _refuse_non_positive(app)
     os.makedirs(app.instance_path, exist_ok=True)
     _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
     _load_word_dictionary()
     return app
+
+
+# Lifetimes that 0 or less would end at once: every login, every intake key.
+POSITIVE_SETTINGS = {
+    "SESSION_HOURS": "HOTLINE_SESSION_HOURS",
+    "INTAKE_KEY_HOURS": "HOTLINE_INTAKE_KEY_HOURS",
+}
+
+
+def _refuse_non_positive(app: Flask) -> None:
+    for key, variable in POSITIVE_SETTINGS.items():
+        if not app.config[key] > 0:
+            raise RuntimeError(f"{variable} must be more than 0 (it is {app.config[key]})")
 
 
 class RowIdConverter(IntegerConverter):

@@ -1,5 +1,6 @@
 """The production configuration refuses to start on the development's published secret
-key: with it anyone could sign a session cookie as any user."""
+key: with it anyone could sign a session cookie as any user. Any configuration refuses
+lifetimes of 0 or less."""
 
 from __future__ import annotations
 
@@ -19,3 +20,14 @@ def test_production_starts_with_a_key_of_its_own(tmp_path):
     url = f"sqlite:///{tmp_path / 'p.db'}"
     app = create_app(ProductionConfig, SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI=url)
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize(
+    ("setting", "variable"),
+    [("SESSION_HOURS", "HOTLINE_SESSION_HOURS"), ("INTAKE_KEY_HOURS", "HOTLINE_INTAKE_KEY_HOURS")],
+)
+@pytest.mark.parametrize("value", [0, -1])
+def test_a_lifetime_of_zero_or_less_is_refused_at_start(setting, variable, value):
+    """0 would end every login (or forget every intake key) at once: refused, named."""
+    with pytest.raises(RuntimeError, match=variable):
+        create_app(**{setting: value, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
