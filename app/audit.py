@@ -82,15 +82,16 @@ def _entry(obj, action: str) -> dict | None:
         name = column.key
         if name in LEFT_OUT or name == "id":
             continue
-        history = state.attrs[name].history
-        if action == "changed" and not history.has_changes():
-            continue
-        before = history.deleted[0] if history.deleted else None
-        after = history.added[0] if history.added else None
         if action == "created":
             before, after = None, getattr(obj, name)
         elif action == "removed":
             before, after = getattr(obj, name), None
+        else:
+            history = state.attrs[name].history
+            if not history.has_changes():
+                continue
+            before = history.deleted[0] if history.deleted else None
+            after = history.added[0] if history.added else None
         if name in SECRET:
             changes[name] = [None, CHANGED] if action != "removed" else [CHANGED, None]
         elif action != "changed" and before in (None, "") and after in (None, ""):

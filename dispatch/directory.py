@@ -160,13 +160,12 @@ def create_user(data: dict, *, temporary_password: bool = False) -> User:
     return user
 
 
-def update_user(username: str, data: dict) -> User:
+def update_user(user: User, data: dict) -> User:
     """Change a user's name, role, department and mobile (编辑用户: a handler moved to
     another department, a typo). Their pages follow at the next request; their open live
     connections are closed at the next check and reconnect to the new role's and
     department's events (app/live.py). The last active administrator keeps the role.
-    Raises NotFound, or ValidationFailed naming the fields; changes nothing then."""
-    user = user_named(username)
+    Raises ValidationFailed naming the fields; changes nothing then."""
     errors = FieldErrors()
     display_name, role, dept, phone = _profile(data, errors)
     if role is not None and role != Role.ADMIN and _the_last_admin(user):
@@ -216,11 +215,10 @@ def change_password(user: User, data: dict, now: datetime, keep_login: str | Non
     logins.end_all_of(user, now, keep=keep_login)
 
 
-def reset_password(username: str, data: dict, now: datetime) -> User:
+def reset_password(user: User, data: dict, now: datetime) -> User:
     """An administrator sets a user's password (重置密码: forgotten, or taken over): every
     web login of that user ends, and the user changes it at the next login. Raises
-    NotFound, or ValidationFailed naming the field."""
-    user = user_named(username)
+    ValidationFailed naming the field."""
     errors = FieldErrors()
     password = _new_password(data, errors)
     errors.raise_if_any()

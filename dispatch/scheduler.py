@@ -45,40 +45,32 @@ def _sweep_job(app: Flask) -> None:
 
 
 def _outbox_job(app: Flask) -> None:
-    from app.extensions import db
     from notifications.gateway import from_config
 
-    with app.app_context():
-        try:
-            jobs.send_outbox(from_config(app.config))
-        except Exception:  # rows stay claimed or pending; the next round picks them up
-            log.exception("sending the SMS outbox failed")
-            db.session.rollback()
-        finally:
-            db.session.remove()
+    # rows stay claimed or pending; the next round picks them up
+    _guarded(app, lambda: jobs.send_outbox(from_config(app.config)), "sending the SMS outbox")
 
 
 def _fold_job(app: Flask) -> None:
-    from app.extensions import db
-
-    with app.app_context():
-        try:
-            jobs.fold_statistics()
-        except Exception:  # the deltas stay and are read as they are; the next fold takes them
-            log.exception("folding the statistics deltas failed")
-            db.session.rollback()
-        finally:
-            db.session.remove()
+    # the deltas stay and are read as they are; the next fold takes them
+    _guarded(app, jobs.fold_statistics, "folding the statistics deltas")
 
 
 def _purge_keys_job(app: Flask) -> None:
+    # the batches committed stay deleted; the next run deletes the rest
+    _guarded(app, jobs.purge_intake_keys, "purging the expired intake keys")
+
+
+def _guarded(app: Flask, run, doing: str) -> None:
+    """`run` in the app's context; a failure is logged and rolled back, never raised into
+    the scheduler (the next run tries again)."""
     from app.extensions import db
 
     with app.app_context():
         try:
-            jobs.purge_intake_keys()
-        except Exception:  # the batches committed stay deleted; the next run deletes the rest
-            log.exception("purging the expired intake keys failed")
+            run()
+        except Exception:
+            log.exception("%s failed", doing)
             db.session.rollback()
         finally:
             db.session.remove()

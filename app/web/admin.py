@@ -110,10 +110,7 @@ def _users_page(form: dict, errors: dict) -> str:
 
 @bp.post("/users/<username>/tokens/revoke")
 def revoke_tokens(username: str):
-    try:
-        user = directory.user_named(username)
-    except NotFound:
-        abort(404)
+    user = _user_or_404(username)
     done = auth.revoke_tokens(user, utcnow())
     db.session.commit()
     flash(_("%(n)d API token(s) of %(name)s revoked.", n=done, name=user.username), "ok")
@@ -135,14 +132,11 @@ def create_user():
 
 @bp.route("/users/<username>/password", methods=["GET", "POST"])
 def reset_password(username: str):
-    try:
-        user = directory.user_named(username)
-    except NotFound:
-        abort(404)
+    user = _user_or_404(username)
     if request.method == "GET":
         return render_template("admin/user_password.html", item=user, errors={})
     try:
-        directory.reset_password(username, request.form.to_dict(), utcnow())
+        directory.reset_password(user, request.form.to_dict(), utcnow())
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()
@@ -168,10 +162,7 @@ def set_active(username: str):
 
 @bp.route("/users/<username>/edit", methods=["GET", "POST"])
 def edit_user(username: str):
-    try:
-        user = directory.user_named(username)
-    except NotFound:
-        abort(404)
+    user = _user_or_404(username)
     if request.method == "GET":
         form = {
             "display_name": user.display_name,
@@ -182,13 +173,20 @@ def edit_user(username: str):
         return _user_page(user, form, {})
     form = request.form.to_dict()
     try:
-        directory.update_user(username, form)
+        directory.update_user(user, form)
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()
         return _user_page(user, form, messages.field_errors(exc.fields)), 422
     flash(_("User %(name)s saved.", name=username), "ok")
     return redirect(url_for("admin.users"))
+
+
+def _user_or_404(username: str):
+    try:
+        return directory.user_named(username)
+    except NotFound:
+        abort(404)
 
 
 def _user_page(user, form: dict, errors: dict) -> str:

@@ -2,7 +2,7 @@
 
 Every row added, changed or removed in users, API tokens, departments, categories,
 routing rules, deadline policies, the calendar, SMS templates and Open311 keys, written
-in the change's own transaction (app/audit.py); listed newest first, by time.
+in the change's own transaction (app/audit.py); listed newest first (by id).
 
 Revision ID: 3308f75ca7e5
 Revises: 16b3bf28e8ca
@@ -38,12 +38,7 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_audit_log_at"), ["at"], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_audit_log_at"))
-
     op.drop_table("audit_log")

@@ -144,7 +144,7 @@ def test_a_desk_moved_to_another_department_follows_its_events(app, db, browser)
         wait.until(ec.text_to_be_present_in_element((By.ID, "connection"), "●"))
         browser.execute_script("window.notReloaded = true;")
         with live_app.app_context(), writing():
-            directory.update_user("water1", moved)
+            directory.update_user(directory.user_named("water1"), moved)
             _db.session.commit()
         time.sleep(1)  # closed within 0.2 s; the page reconnects a second later
         wait.until(ec.text_to_be_present_in_element((By.ID, "connection"), "●"))

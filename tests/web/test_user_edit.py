@@ -79,7 +79,7 @@ def test_an_open_live_feed_follows_the_new_department(app, db, now):
         before = Listener(url, token)
         time.sleep(0.3)
         with live_app.app_context(), writing():
-            directory.update_user("water1", MOVE_TO_GAS)
+            directory.update_user(directory.user_named("water1"), MOVE_TO_GAS)
             _db.session.commit()
         assert wait_for(lambda: not before.client.connected)  # its rooms were water's
         after = Listener(url, token)  # as the page's client reconnects
