@@ -158,6 +158,8 @@ def wrk_round(plan: list[tuple[str, int, Path]], token: str, seconds: float, out
     return tally
 
 
+SPREAD = (0.1, 0.5, 0.9, 0.95, 0.99, 0.999)  # the latency percentiles printed
+
 SOCKET_ERRORS = ("connect error", "read error", "write error", "timeout")
 
 
@@ -337,6 +339,8 @@ def run(url: str, dialect: str, args: argparse.Namespace) -> None:
             f"{args.threads} threads, {elapsed:.0f} s: {rate:,.0f} cases/s, "
             f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {errors} errors {tally.errors or ''}"
         )
+        spread = " ".join(f"p{100 * q:g} {percentile(tally.latencies, q):.1f}" for q in SPREAD)
+        print(f"  latency (ms): {spread}")
         print(f"  '{LOCKED}': {tally.errors.get(LOCKED, 0)} answers, {locked_in_log} log lines")
         servers_cpu, database_cpu, idle, steal, total = cpu
         per_case = [

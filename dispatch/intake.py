@@ -58,7 +58,8 @@ def register_case(
     for an operator). `source` names the system it came through, kept in the history
     (e.g. "open311:<client system>"); `receipt=False` sends the caller no receipt.
     `commits_next`: the caller commits right after and writes nothing more (the API's
-    registration), so on PostgreSQL the case's one statement may commit it. `key`: the
+    registration), so on PostgreSQL the case's one statement may commit it (and the case
+    then stays out of the session: read its own attributes only). `key`: the
     key it was sent under (dispatch/intake_keys.py), recorded in the same transaction.
 
     Raises ValidationFailed (fields named), NotAllowed, or Duplicate (a transfer in whose
@@ -100,14 +101,19 @@ def _write(
 ) -> None:
     """The case's row, its history, its statistics delta and its texts (the receipt)
     written directly, not through the unit of work (app/models/direct.py): the most
-    frequent write of all. PostgreSQL, where numbering took the case's id already, takes
-    them in one statement, which commits the transaction too when it is all of it (the
-    caller commits next, and no assisting department is left for the flush); SQLite
-    (in-process: no round trips) in one insert each, the texts queued once the insert
-    gave the case its id. The case joins the session as persistent; its assisting
-    departments, if any, follow at the flush."""
+    frequent write of all.
+
+    PostgreSQL, where numbering took the case's id already, takes them in one statement.
+    When that is all of the transaction (the caller commits next, no assisting department
+    is left for the flush, nothing else is pending) the statement commits itself: on a
+    connection of its own when the session holds none (the case then stays out of the
+    session, which has nothing to do; the caller reads the object's own attributes), in
+    the session's when it does (a read began its transaction: a second connection
+    while holding one could wait on a pool that other threads hold the same way).
+    Otherwise the case joins the session as persistent, its assisting departments, if
+    any, following at the flush. SQLite (in-process: no round trips) takes one insert
+    each, the texts queued once the insert gave the case its id."""
     session = db.session()
-    connection = session.connection()
     if case_id is not None:
         direct.fill(case, id=case_id)
         texts = _texts(case, now) if receipt else []
@@ -117,12 +123,16 @@ def _write(
         children = [(_EVENTS, events), (_DELTAS, deltas), (_OUTBOX, texts)]
         if key is not None:
             children.append((_KEYS, [key.row(case_id, now)]))
-        # all of the transaction: no assisting department, nothing else for the flush
         pending = session.new or session.dirty or session.deleted
         alone = commits_next and not case.__dict__.get("assists") and not pending
+        if alone and not direct.holds_connection(session):
+            direct.insert_family_committed(session.get_bind(), _CASES, row, children)
+            return
+        connection = session.connection()
         written = direct.insert_family(connection, _CASES, row, children, whole_transaction=alone)
         direct.adopt(session, case, written)
         return
+    connection = session.connection()
     row = direct.row_of(case)
     deltas = rollup.deltas_for_new(row)
     direct.adopt(session, case, direct.insert_returning_id(connection, _INSERT_CASE, row))

@@ -6,7 +6,6 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 
-import psycopg
 from flask import current_app
 from sqlalchemy import Engine, bindparam, create_engine
 from sqlalchemy.dialects import sqlite
@@ -37,7 +36,7 @@ def allocate(prefix: str, day: date) -> tuple[str, int | None]:
     case_id = None
     if engine.dialect.name == "postgresql":
         own, upsert = _own_engine(engine)
-        value, case_id = _on_own_pool(own, upsert, (prefix, day))
+        value, case_id = direct.fetch_one_on_pool(own, upsert, (prefix, day))
     else:
         bind = {"prefix": prefix, "day": day}
         value = db.session.connection().execute(_NEXT_VALUE_SQLITE, bind).scalar_one()
@@ -54,22 +53,6 @@ _NEXT_VALUE_PG = (
     " DO UPDATE SET last_value = case_number_counters.last_value + 1"
     " RETURNING last_value, nextval({ids})"
 )
-
-
-def _on_own_pool(engine: Engine, sql: str, params: tuple) -> tuple:
-    """The first row of `sql` on a connection of the numbering pool; a driver error is
-    raised as SQLAlchemy's (an outage answers 503 like any other) and a lost connection
-    leaves the pool."""
-    try:
-        connection = engine.raw_connection()
-    except psycopg.Error as exc:  # the pool's connect raises the driver's own error
-        raise direct.as_sqlalchemy_error(exc, engine.dialect, None, sql, params) from exc
-    try:
-        return direct.fetch_one_on_driver(
-            connection.dbapi_connection, engine.dialect, connection.invalidate, sql, params
-        )
-    finally:
-        connection.close()
 
 
 @dataclass
@@ -121,7 +104,7 @@ _ID_SEQUENCE = "SELECT pg_get_serial_sequence('cases', 'id')"
 def _id_sequence(engine: Engine) -> str:
     """The sequence that gives cases their ids, as a SQL string literal (looked up once
     per pool: the schema could name it otherwise than SERIAL's cases_id_seq)."""
-    (name,) = _on_own_pool(engine, _ID_SEQUENCE, ())
+    (name,) = direct.fetch_one_on_pool(engine, _ID_SEQUENCE, ())
     if name is None:
         raise RuntimeError("cases.id has no sequence: is the schema migrated?")
     return "'" + name.replace("'", "''") + "'"

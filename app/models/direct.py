@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import orjson
 import psycopg
-from sqlalchemy import Connection, Dialect, Insert, Table, inspect
+from sqlalchemy import Connection, Dialect, Engine, Insert, Table, event, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 from sqlalchemy.orm.relationships import MANYTOONE
@@ -162,14 +162,7 @@ def insert_family(
     statement is atomic): one round trip where BEGIN, the statement and COMMIT took
     three; the caller's commit finds nothing left to do (the driver sends no COMMIT for
     a connection that is not in a transaction)."""
-    shapes = tuple((table.name, *(rows[0] if rows else ())) for table, rows in children)
-    key = (parent.name, *row, *shapes)
-    statement = _FAMILIES.get(key)
-    if statement is None:
-        statement = _FAMILIES[key] = _family_statement(parent, list(row), children)
-    params = {"parent": _json([row])}
-    for i, (_table, rows) in enumerate(children):
-        params[f"child{i}"] = _json(rows)
+    statement, params = _family(parent, row, children)
     dbapi = connection.connection.dbapi_connection
     commits = whole_transaction and dbapi.info.transaction_status == _IDLE
     if commits:
@@ -185,6 +178,88 @@ def insert_family(
             elif not connection.invalidated:  # never back in the pool in autocommit
                 connection.invalidate()
     return parent_id
+
+
+def insert_family_committed(
+    engine: Engine,
+    parent: Table,
+    row: dict[str, Any],
+    children: list[tuple[Table, list[dict[str, Any]]]],
+) -> int:
+    """`insert_family` as a transaction of its own, committed by its one statement, on a
+    connection of `engine`'s pool taken for it alone: for a session that holds no
+    connection and writes nothing else (the API's registration). The session's own
+    bookkeeping (a transaction, a connection lent and given back, the commit) cost about
+    a tenth of such a registration's instructions."""
+    statement, params = _family(parent, row, children)
+    (parent_id,) = fetch_one_on_pool(engine, statement, params, autocommit=True)
+    return parent_id
+
+
+def _family(
+    parent: Table, row: dict[str, Any], children: list[tuple[Table, list[dict[str, Any]]]]
+) -> tuple[str, dict[str, str]]:
+    """The family's statement (built once per shape) and its parameters."""
+    shapes = tuple((table.name, *(rows[0] if rows else ())) for table, rows in children)
+    key = (parent.name, *row, *shapes)
+    statement = _FAMILIES.get(key)
+    if statement is None:
+        statement = _FAMILIES[key] = _family_statement(parent, list(row), children)
+    params = {"parent": _json([row])}
+    for i, (_table, rows) in enumerate(children):
+        params[f"child{i}"] = _json(rows)
+    return statement, params
+
+
+def fetch_one_on_pool(
+    engine: Engine, sql: str, params: dict[str, Any] | tuple, *, autocommit: bool = False
+) -> tuple:
+    """The first row of `sql` on a connection of `engine`'s pool, lent for this one
+    statement. `autocommit`: the statement is a transaction of its own (a connection
+    that the pool lends outside autocommit goes back as it was lent, or is discarded
+    when the statement left it in a transaction). A driver error is raised as
+    SQLAlchemy's (an outage answers 503 like any other) and a lost connection leaves the
+    pool."""
+    try:
+        pooled = engine.raw_connection()
+    except psycopg.Error as exc:  # the pool's connect raises the driver's own error
+        raise as_sqlalchemy_error(exc, engine.dialect, None, sql, params) from exc
+    try:
+        dbapi = pooled.dbapi_connection
+        switched = autocommit and not dbapi.autocommit
+        if switched:
+            dbapi.autocommit = True
+        try:
+            return fetch_one_on_driver(dbapi, engine.dialect, pooled.invalidate, sql, params)
+        finally:
+            if switched and pooled.is_valid:
+                if dbapi.info.transaction_status == _IDLE:
+                    dbapi.autocommit = False
+                else:  # never back in the pool in autocommit
+                    pooled.invalidate()
+    finally:
+        pooled.close()
+
+
+# Whether a session holds a connection in its transaction (a read or a flush began one):
+# kept by the listeners below, as the session tells it only through its private state.
+_HOLDS_CONNECTION = "hotline_holds_connection"
+
+
+def holds_connection(session: Session) -> bool:
+    """Whether `session`'s transaction holds a connection now."""
+    return session.info.get(_HOLDS_CONNECTION, False)
+
+
+@event.listens_for(Session, "after_begin")
+def _connection_held(session: Session, _transaction, _connection) -> None:
+    session.info[_HOLDS_CONNECTION] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _connection_given_back(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost: its connections go back to the pool
+        session.info.pop(_HOLDS_CONNECTION, None)
 
 
 _IDLE = psycopg.pq.TransactionStatus.IDLE

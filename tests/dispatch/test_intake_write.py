@@ -50,16 +50,30 @@ def statements_during(db, work) -> list[str]:
 
 
 def _sent_to_postgresql(db, work) -> list[str]:
-    driver = db.session.connection().connection.dbapi_connection
-    threshold, driver.prepare_threshold = driver.prepare_threshold, None  # text every time
+    """What the session's connection (if it holds one) and every connection that the
+    engine's pool lends while `work` runs were sent, in one trace (one thread: in order)."""
     with tempfile.TemporaryFile("w+", encoding="utf-8") as trace:
-        driver.pgconn.trace(trace.fileno())
-        driver.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+        traced: list = []
+
+        def follow(driver) -> None:
+            traced.append((driver, driver.prepare_threshold))
+            driver.prepare_threshold = None  # the text every time
+            driver.pgconn.trace(trace.fileno())
+            driver.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+
+        def lent(driver, _record, _proxy) -> None:
+            follow(driver)
+
+        if direct.holds_connection(db.session()):
+            follow(db.session.connection().connection.dbapi_connection)
+        event.listen(db.engine.pool, "checkout", lent)
         try:
             work()
         finally:
-            driver.pgconn.untrace()
-            driver.prepare_threshold = threshold
+            event.remove(db.engine.pool, "checkout", lent)
+            for driver, threshold in traced:
+                driver.pgconn.untrace()
+                driver.prepare_threshold = threshold
         trace.seek(0)
         sent = [line.split("\t", 3) for line in trace.read().splitlines()]
     # the client's Parse (extended protocol) and Query (simple) messages carry the text
@@ -208,21 +222,31 @@ def test_a_naive_time_is_refused_rather_than_written_without_its_offset():
 
 @pytest.mark.skipif(not dbserver.is_postgres(), reason="SQLite writes in-process, no round trips")
 def test_a_registration_that_is_the_whole_transaction_commits_in_its_one_statement(db, user, now):
-    """The API's registration (commits_next): no BEGIN and no COMMIT of their own."""
+    """The API's registration (commits_next) in a session that holds no connection: its
+    one statement on a connection of the pool's, no BEGIN and no COMMIT of their own; the
+    connection goes back as it was lent, and the case stays out of the session."""
     operator = user("operator1")
     intake.register_case(BODY, operator, now)  # the reference snapshots are loaded
     direct.commit_keeping_loaded(db.session())  # the operator stays loaded: no reads
-    driver = db.session.connection().connection.dbapi_connection
     registered: list[Case] = []
+    given_back: list[bool] = []
 
     def register():
         registered.append(intake.register_case(BODY, operator, now, commits_next=True))
         direct.commit_keeping_loaded(db.session())  # as the API commits
 
-    (statement,) = statements_during(db, register)
+    def checked_in(driver, _record) -> None:
+        given_back.append(driver.autocommit)
+
+    event.listen(db.engine.pool, "checkin", checked_in)
+    try:
+        (statement,) = statements_during(db, register)
+    finally:
+        event.remove(db.engine.pool, "checkin", checked_in)
     assert statement.startswith("WITH") and "outbox_messages" in statement
-    assert driver.autocommit is False  # the pool gets it back as it lent it
+    assert given_back == [False]  # the pool gets it back as it lent it
     (case,) = registered
+    assert case not in db.session and case.number.startswith("R") and case.id is not None
     stored = db.session.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case.id))
     assert list(stored) == [Action.REGISTER, Action.DISPATCH]
     texts = db.session.scalar(select(func.count()).where(OutboxMessage.case_id == case.id))
