@@ -76,10 +76,14 @@ def register_case(
     history = [lifecycle.new_event(case, Action.REGISTER, actor, None, now, registered)]
     if decision is not None and decision.department is not None:
         history.append(lifecycle.route(case, decision, now))
-    number, case_id = numbering.allocate(settings.case_number_prefix(), _local_day(now))
-    direct.fill(case, number=number)
     with linkage.registering(case):  # a transfer in: once per reference
-        _write(case, case_id, history, now, receipt, commits_next, key)
+        if commits_next and _alone(case):
+            with direct.lent_connection(db.session.get_bind(), autocommit=True) as lent:
+                case_id = _number(case, now, lent)
+                _write_committed(case, case_id, history, now, receipt, key, lent)
+        else:
+            case_id = _number(case, now)
+            _write(case, case_id, history, now, receipt, commits_next, key)
     lifecycle.announce(case, created=True, now=now)
     return case
 
@@ -88,6 +92,66 @@ def refuse_unless_registrar(actor: User | None) -> None:
     """Raises NotAllowed unless `actor` may register cases (None: a system's intake)."""
     if actor is not None and actor.role not in INTAKE_ROLES:
         raise NotAllowed(N_("only operators and supervisors register cases"))
+
+
+def _alone(case: Case) -> bool:
+    """Whether the registration of `case` is all of its transaction, so that on PostgreSQL
+    its numbering and its one statement may be sent on a connection outside the session,
+    each committing itself: the caller commits next and writes nothing more (commits_next),
+    no assisting department is left for a flush, nothing else is pending, and the session
+    holds no connection (a read began its transaction: a second connection while holding
+    one could wait on a pool that other threads hold the same way). The case then stays
+    out of the session, which has nothing to do; the caller reads the object's own
+    attributes. The session's own bookkeeping (a transaction, a connection lent and given
+    back, the commit) and the numbering pool's connection cost about a tenth of such a
+    registration's instructions."""
+    session = db.session()
+    return (
+        session.get_bind().dialect.name == "postgresql"
+        and not case.__dict__.get("assists")
+        and not (session.new or session.dirty or session.deleted)
+        and not direct.holds_connection(session)
+    )
+
+
+def _number(case: Case, now: datetime, lent: direct.Lent | None = None) -> int | None:
+    """Give `case` its number (dispatch/numbering.py); on PostgreSQL its id too, returned."""
+    number, case_id = numbering.allocate(settings.case_number_prefix(), _local_day(now), lent)
+    direct.fill(case, number=number)
+    return case_id
+
+
+def _write_committed(
+    case: Case,
+    case_id: int,
+    history: list[CaseEvent],
+    now: datetime,
+    receipt: bool,
+    key: Key | None,
+    lent: direct.Lent,
+) -> None:
+    """The registration that is all of its transaction (`_alone`), written on `lent` (in
+    autocommit) in one statement that commits itself."""
+    lent.insert_family(_CASES, *_family(case, case_id, history, now, receipt, key))
+
+
+def _family(
+    case: Case,
+    case_id: int,
+    history: list[CaseEvent],
+    now: datetime,
+    receipt: bool,
+    key: Key | None,
+) -> tuple[dict, list]:
+    """The case's row and the rows that go with it (direct.insert_family), `case_id` set."""
+    direct.fill(case, id=case_id)
+    texts = _texts(case, now) if receipt else []
+    row = direct.row_of(case)
+    events = [direct.row_of(event) for event in history]
+    children = [(_EVENTS, events), (_DELTAS, rollup.deltas_for_new(row)), (_OUTBOX, texts)]
+    if key is not None:
+        children.append((_KEYS, [key.row(case_id, now)]))
+    return row, children
 
 
 def _write(
@@ -101,38 +165,21 @@ def _write(
 ) -> None:
     """The case's row, its history, its statistics delta and its texts (the receipt)
     written directly, not through the unit of work (app/models/direct.py): the most
-    frequent write of all.
-
-    PostgreSQL, where numbering took the case's id already, takes them in one statement.
-    When that is all of the transaction (the caller commits next, no assisting department
-    is left for the flush, nothing else is pending) the statement commits itself: on a
-    connection of its own when the session holds none (the case then stays out of the
-    session, which has nothing to do; the caller reads the object's own attributes), in
-    the session's when it does (a read began its transaction: a second connection
-    while holding one could wait on a pool that other threads hold the same way).
-    Otherwise the case joins the session as persistent, its assisting departments, if
-    any, following at the flush. SQLite (in-process: no round trips) takes one insert
-    each, the texts queued once the insert gave the case its id."""
+    frequent write of all. PostgreSQL, where numbering took the case's id already, takes
+    them in one statement, which commits the transaction too when it is all of it (the
+    caller commits next, and no assisting department is left for the flush); SQLite
+    (in-process: no round trips) in one insert each, the texts queued once the insert
+    gave the case its id. The case joins the session as persistent; its assisting
+    departments, if any, follow at the flush."""
     session = db.session()
+    connection = session.connection()
     if case_id is not None:
-        direct.fill(case, id=case_id)
-        texts = _texts(case, now) if receipt else []
-        row = direct.row_of(case)
-        events = [direct.row_of(event) for event in history]
-        deltas = rollup.deltas_for_new(row)
-        children = [(_EVENTS, events), (_DELTAS, deltas), (_OUTBOX, texts)]
-        if key is not None:
-            children.append((_KEYS, [key.row(case_id, now)]))
+        row, children = _family(case, case_id, history, now, receipt, key)
         pending = session.new or session.dirty or session.deleted
         alone = commits_next and not case.__dict__.get("assists") and not pending
-        if alone and not direct.holds_connection(session):
-            direct.insert_family_committed(session.get_bind(), _CASES, row, children)
-            return
-        connection = session.connection()
         written = direct.insert_family(connection, _CASES, row, children, whole_transaction=alone)
         direct.adopt(session, case, written)
         return
-    connection = session.connection()
     row = direct.row_of(case)
     deltas = rollup.deltas_for_new(row)
     direct.adopt(session, case, direct.insert_returning_id(connection, _INSERT_CASE, row))

@@ -14,29 +14,35 @@ from app.extensions import db
 from app.models import CaseNumberCounter, direct
 
 
-def allocate(prefix: str, day: date) -> tuple[str, int | None]:
+def allocate(prefix: str, day: date, lent: direct.Lent | None = None) -> tuple[str, int | None]:
     """Take the next number of the day (an atomic upsert of the day's counter row), and on
     PostgreSQL the new case's id as well, from the cases' id sequence in the same statement
     (None on SQLite: the case's insert assigns it), so that the case and what refers to it
     can be written together.
 
-    On PostgreSQL the upsert runs on its own, in autocommit, so concurrent intakes hold
-    the day's counter row for that one statement, not for their whole transaction; an
-    intake that then fails leaves a gap, which numbering tolerates. It runs on a pool of
-    its own: an intake already holds a connection of the main pool, and many intakes at
-    once waiting for a second one from the same pool would block each other.
-    That commit does not wait for the WAL to reach the disk (synchronous_commit off):
-    every intake bumps the one counter row, so waiting for a flush while holding its lock
-    would line all intakes up behind the disk. It is still safe: the intake that uses the
-    number commits later, durably, and a durable commit makes every earlier WAL record
-    durable too; a crash can only forget numbers that no stored case holds.
+    On PostgreSQL the upsert is a transaction of its own, so concurrent intakes hold the
+    day's counter row for that one statement, not for their whole transaction; an intake
+    that then fails leaves a gap, which numbering tolerates. It runs on `lent`, a
+    connection in autocommit that the intake holds outside its session, or else on a
+    pool of its own: an intake whose session holds a connection of the main pool already,
+    many at once waiting for a second one from the same pool, would block each other.
+    Its commit does not wait for the WAL to reach the disk (the statement sets
+    synchronous_commit off for its own transaction): every intake bumps the one counter
+    row, so waiting for a flush while holding its lock would line all intakes up behind
+    the disk. It is still safe: the intake that uses the number commits later, durably,
+    and a durable commit makes every earlier WAL record durable too; a crash can only
+    forget numbers that no stored case holds.
     On SQLite writers take turns anyway; the counter is bumped in the caller's transaction.
     """
     engine = db.session.get_bind()
     case_id = None
     if engine.dialect.name == "postgresql":
-        own, upsert = _own_engine(engine)
-        value, case_id = direct.fetch_one_on_pool(own, upsert, (prefix, day))
+        own = _own_pool(engine)
+        if lent is None:
+            with direct.lent_connection(own.engine) as on_own_pool:
+                value, case_id = own.next_value(on_own_pool, prefix, day)
+        else:
+            value, case_id = own.next_value(lent, prefix, day)
     else:
         bind = {"prefix": prefix, "day": day}
         value = db.session.connection().execute(_NEXT_VALUE_SQLITE, bind).scalar_one()
@@ -45,14 +51,18 @@ def allocate(prefix: str, day: date) -> tuple[str, int | None]:
 
 # One autocommit statement, sent through the driver: every intake runs it, and
 # SQLAlchemy's Connection (transaction bookkeeping, parameter processing, result wrapping)
-# cost twice the driver's own work for it. {ids} is the sequence of cases.id, as the
-# database names it (pg_get_serial_sequence), written in as a literal.
+# cost twice the driver's own work for it. Its first part sets synchronous_commit off
+# until its transaction ends (set_config's is_local), which its commit still is in; {ids}
+# is the sequence of cases.id, as the database names it (pg_get_serial_sequence),
+# written in as a literal.
 _NEXT_VALUE_PG = (
-    "INSERT INTO case_number_counters (prefix, day, last_value) VALUES (%s, %s, 1)"
+    "WITH asynchronous AS (SELECT set_config('synchronous_commit', 'off', true) AS off)"
+    " INSERT INTO case_number_counters (prefix, day, last_value) VALUES (%s, %s, 1)"
     " ON CONFLICT (prefix, day)"
     " DO UPDATE SET last_value = case_number_counters.last_value + 1"
-    " RETURNING last_value, nextval({ids})"
+    " RETURNING last_value, nextval({ids}), (SELECT off FROM asynchronous)"
 )
+_ID_SEQUENCE = "SELECT pg_get_serial_sequence('cases', 'id')"
 
 
 @dataclass
@@ -60,9 +70,21 @@ class _OwnPool:
     engine: Engine
     sql: str | None = None  # the upsert, once the sequence of cases.id is known
 
+    def next_value(self, lent: direct.Lent, prefix: str, day: date) -> tuple[int, int]:
+        """The day's next value and the next case id, taken on `lent` (in autocommit)."""
+        if self.sql is None:
+            # Looked up once per pool: the schema could name it otherwise than SERIAL's
+            # cases_id_seq (two threads may both look it up, to the same answer).
+            (name,) = lent.fetch_one(_ID_SEQUENCE, ())
+            if name is None:
+                raise RuntimeError("cases.id has no sequence: is the schema migrated?")
+            self.sql = _NEXT_VALUE_PG.format(ids="'" + name.replace("'", "''") + "'")
+        value, case_id, _asynchronous = lent.fetch_one(self.sql, (prefix, day))
+        return value, case_id
 
-def _own_engine(main: Engine) -> tuple[Engine, str]:
-    """The numbering pool of the app's engine, and its statement."""
+
+def _own_pool(main: Engine) -> _OwnPool:
+    """The numbering pool of the app's engine (and its statement, once looked up)."""
     engines = current_app.extensions.setdefault("hotline_numbering", {})
     own = engines.get(main)
     if own is None:
@@ -70,9 +92,7 @@ def _own_engine(main: Engine) -> tuple[Engine, str]:
             own = engines.get(main)
             if own is None:
                 own = engines[main] = _OwnPool(_new_engine(main))
-    if own.sql is None:  # two threads may both look it up: the same answer
-        own.sql = _NEXT_VALUE_PG.format(ids=_id_sequence(own.engine))
-    return own.engine, own.sql
+    return own
 
 
 _creating = threading.Lock()
@@ -90,24 +110,8 @@ def _new_engine(main: Engine) -> Engine:
         max_overflow=current_app.config.get("DB_MAX_OVERFLOW", 10),
         pool_timeout=5,
         # autocommit on the driver too: the upsert is sent to it directly
-        connect_args={
-            "connect_timeout": 2,
-            "options": "-c synchronous_commit=off",
-            "autocommit": True,
-        },
+        connect_args={"connect_timeout": 2, "autocommit": True},
     )
-
-
-_ID_SEQUENCE = "SELECT pg_get_serial_sequence('cases', 'id')"
-
-
-def _id_sequence(engine: Engine) -> str:
-    """The sequence that gives cases their ids, as a SQL string literal (looked up once
-    per pool: the schema could name it otherwise than SERIAL's cases_id_seq)."""
-    (name,) = direct.fetch_one_on_pool(engine, _ID_SEQUENCE, ())
-    if name is None:
-        raise RuntimeError("cases.id has no sequence: is the schema migrated?")
-    return "'" + name.replace("'", "''") + "'"
 
 
 def dispose() -> None:

@@ -12,7 +12,9 @@ a flush, no SELECT to read it back).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -180,22 +182,6 @@ def insert_family(
     return parent_id
 
 
-def insert_family_committed(
-    engine: Engine,
-    parent: Table,
-    row: dict[str, Any],
-    children: list[tuple[Table, list[dict[str, Any]]]],
-) -> int:
-    """`insert_family` as a transaction of its own, committed by its one statement, on a
-    connection of `engine`'s pool taken for it alone: for a session that holds no
-    connection and writes nothing else (the API's registration). The session's own
-    bookkeeping (a transaction, a connection lent and given back, the commit) cost about
-    a tenth of such a registration's instructions."""
-    statement, params = _family(parent, row, children)
-    (parent_id,) = fetch_one_on_pool(engine, statement, params, autocommit=True)
-    return parent_id
-
-
 def _family(
     parent: Table, row: dict[str, Any], children: list[tuple[Table, list[dict[str, Any]]]]
 ) -> tuple[str, dict[str, str]]:
@@ -211,30 +197,53 @@ def _family(
     return statement, params
 
 
-def fetch_one_on_pool(
-    engine: Engine, sql: str, params: dict[str, Any] | tuple, *, autocommit: bool = False
-) -> tuple:
-    """The first row of `sql` on a connection of `engine`'s pool, lent for this one
-    statement. `autocommit`: the statement is a transaction of its own (a connection
-    that the pool lends outside autocommit goes back as it was lent, or is discarded
-    when the statement left it in a transaction). A driver error is raised as
-    SQLAlchemy's (an outage answers 503 like any other) and a lost connection leaves the
-    pool."""
+@dataclass(frozen=True)
+class Lent:
+    """A connection of a pool's, lent to one piece of work (`lent_connection`)."""
+
+    driver: Any  # the driver's connection
+    dialect: Dialect
+    invalidate: Callable[[BaseException], None]
+
+    def fetch_one(self, sql: str, params: dict[str, Any] | tuple) -> tuple:
+        """The first row of `sql` (fetch_one_on_driver)."""
+        return fetch_one_on_driver(self.driver, self.dialect, self.invalidate, sql, params)
+
+    def insert_family(
+        self,
+        parent: Table,
+        row: dict[str, Any],
+        children: list[tuple[Table, list[dict[str, Any]]]],
+    ) -> int:
+        """`insert_family` on this connection, in whatever transaction it is in (in
+        autocommit, one of its own that the statement commits)."""
+        statement, params = _family(parent, row, children)
+        (parent_id,) = self.fetch_one(statement, params)
+        return parent_id
+
+
+@contextmanager
+def lent_connection(engine: Engine, *, autocommit: bool = False) -> Iterator[Lent]:
+    """A connection of `engine`'s pool for the statements sent inside, outside any
+    session; `autocommit`: each is a transaction of its own (a connection that the pool
+    lends outside autocommit goes back as it was lent, or is discarded when it was left
+    in a transaction). A driver error is raised as SQLAlchemy's (an outage answers 503
+    like any other) and a lost connection leaves the pool."""
     try:
         pooled = engine.raw_connection()
     except psycopg.Error as exc:  # the pool's connect raises the driver's own error
-        raise as_sqlalchemy_error(exc, engine.dialect, None, sql, params) from exc
+        raise as_sqlalchemy_error(exc, engine.dialect, None, "connect", ()) from exc
     try:
-        dbapi = pooled.dbapi_connection
-        switched = autocommit and not dbapi.autocommit
+        driver = pooled.dbapi_connection
+        switched = autocommit and not driver.autocommit
         if switched:
-            dbapi.autocommit = True
+            driver.autocommit = True
         try:
-            return fetch_one_on_driver(dbapi, engine.dialect, pooled.invalidate, sql, params)
+            yield Lent(driver, engine.dialect, pooled.invalidate)
         finally:
             if switched and pooled.is_valid:
-                if dbapi.info.transaction_status == _IDLE:
-                    dbapi.autocommit = False
+                if driver.info.transaction_status == _IDLE:
+                    driver.autocommit = False
                 else:  # never back in the pool in autocommit
                     pooled.invalidate()
     finally:

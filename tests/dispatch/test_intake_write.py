@@ -5,7 +5,7 @@ loaded persistent case afterwards, and nothing may be written twice or left out.
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from psycopg import pq
@@ -23,7 +23,7 @@ from app.models import (
 )
 from app.models.direct import row_of
 from app.sqlite import writing
-from dispatch import intake, lifecycle, routing_rules
+from dispatch import intake, lifecycle, numbering, routing_rules
 from tests import dbserver
 from tests.factories import DEFAULT_CASE
 
@@ -223,8 +223,9 @@ def test_a_naive_time_is_refused_rather_than_written_without_its_offset():
 @pytest.mark.skipif(not dbserver.is_postgres(), reason="SQLite writes in-process, no round trips")
 def test_a_registration_that_is_the_whole_transaction_commits_in_its_one_statement(db, user, now):
     """The API's registration (commits_next) in a session that holds no connection: its
-    one statement on a connection of the pool's, no BEGIN and no COMMIT of their own; the
-    connection goes back as it was lent, and the case stays out of the session."""
+    number and its one statement on one connection of the pool's, each committing itself
+    (no BEGIN, no COMMIT); the connection goes back as it was lent, and the case stays
+    out of the session."""
     operator = user("operator1")
     intake.register_case(BODY, operator, now)  # the reference snapshots are loaded
     direct.commit_keeping_loaded(db.session())  # the operator stays loaded: no reads
@@ -240,11 +241,12 @@ def test_a_registration_that_is_the_whole_transaction_commits_in_its_one_stateme
 
     event.listen(db.engine.pool, "checkin", checked_in)
     try:
-        (statement,) = statements_during(db, register)
+        numbered, written = statements_during(db, register)
     finally:
         event.remove(db.engine.pool, "checkin", checked_in)
-    assert statement.startswith("WITH") and "outbox_messages" in statement
-    assert given_back == [False]  # the pool gets it back as it lent it
+    assert "synchronous_commit" in numbered and "case_number_counters" in numbered
+    assert written.startswith("WITH new_parent") and "outbox_messages" in written
+    assert given_back == [False]  # one connection, back as it was lent
     (case,) = registered
     assert case not in db.session and case.number.startswith("R") and case.id is not None
     stored = db.session.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case.id))
@@ -285,3 +287,15 @@ def test_a_registration_after_other_statements_or_with_assists_commits_as_usual(
         assists = db.session.scalars(select(CaseAssist).where(CaseAssist.case_id == case.id))
         assert [a.department.code for a in assists] == (["housing"] if body is leaking else [])
         direct.commit_keeping_loaded(db.session())  # the next one begins its own
+
+
+@pytest.mark.skipif(not dbserver.is_postgres(), reason="SQLite numbers in the intake's transaction")
+def test_the_number_commits_without_waiting_for_the_disk_and_the_connection_stays_durable(db):
+    """The upsert sets synchronous_commit off for its own transaction only: the
+    registration's statement after it on the same connection commits durably."""
+    with direct.lent_connection(db.engine, autocommit=True) as lent:
+        first = numbering.allocate("T", date(2026, 12, 1), lent)
+        own = numbering._own_pool(db.engine)
+        (_value, _id, during) = lent.fetch_one(own.sql, ("T", date(2026, 12, 1)))
+        (after,) = lent.fetch_one("SHOW synchronous_commit", ())
+    assert first[0] == "T2026120100001" and during == "off" and after == "on"
