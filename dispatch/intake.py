@@ -80,7 +80,8 @@ def register_case(
         if commits_next and _alone(case):
             with direct.lent_connection(db.session.get_bind(), autocommit=True) as lent:
                 case_id = _number(case, now, lent)
-                _write_committed(case, case_id, history, now, receipt, key, lent)
+                # one statement, committing itself
+                lent.insert_family(_CASES, *_family(case, case_id, history, now, receipt, key))
         else:
             case_id = _number(case, now)
             _write(case, case_id, history, now, receipt, commits_next, key)
@@ -119,20 +120,6 @@ def _number(case: Case, now: datetime, lent: direct.Lent | None = None) -> int |
     number, case_id = numbering.allocate(settings.case_number_prefix(), _local_day(now), lent)
     direct.fill(case, number=number)
     return case_id
-
-
-def _write_committed(
-    case: Case,
-    case_id: int,
-    history: list[CaseEvent],
-    now: datetime,
-    receipt: bool,
-    key: Key | None,
-    lent: direct.Lent,
-) -> None:
-    """The registration that is all of its transaction (`_alone`), written on `lent` (in
-    autocommit) in one statement that commits itself."""
-    lent.insert_family(_CASES, *_family(case, case_id, history, now, receipt, key))
 
 
 def _family(
