@@ -77,7 +77,7 @@ def register_case(
     if decision is not None and decision.department is not None:
         history.append(lifecycle.route(case, decision, now))
     with linkage.registering(case):  # a transfer in: once per reference
-        if commits_next and _alone(case):
+        if _alone(case, commits_next):
             with direct.lent_connection(db.session.get_bind(), autocommit=True) as lent:
                 case_id = _number(case, now, lent)
                 # one statement, committing itself
@@ -95,24 +95,31 @@ def refuse_unless_registrar(actor: User | None) -> None:
         raise NotAllowed(N_("only operators and supervisors register cases"))
 
 
-def _alone(case: Case) -> bool:
-    """Whether the registration of `case` is all of its transaction, so that on PostgreSQL
-    its numbering and its one statement may be sent on a connection outside the session,
-    each committing itself: the caller commits next and writes nothing more (commits_next),
-    no assisting department is left for a flush, nothing else is pending, and the session
-    holds no connection (a read began its transaction: a second connection while holding
-    one could wait on a pool that other threads hold the same way). The case then stays
-    out of the session, which has nothing to do; the caller reads the object's own
-    attributes. The session's own bookkeeping (a transaction, a connection lent and given
-    back, the commit) and the numbering pool's connection cost about a tenth of such a
+def _alone(case: Case, commits_next: bool) -> bool:
+    """Whether the registration of `case` is all of its transaction (`_nothing_else`) and
+    the session holds no connection, so that on PostgreSQL its numbering and its one
+    statement may be sent on a connection outside the session, each committing itself (a
+    read began the session's transaction: a second connection while holding one could
+    wait on a pool that other threads hold the same way). The case then stays out of the
+    session, which has nothing to do; the caller reads the object's own attributes. The
+    session's own bookkeeping (a transaction, a connection lent and given back, the
+    commit) and the numbering pool's connection cost about a tenth of such a
     registration's instructions."""
     session = db.session()
     return (
         session.get_bind().dialect.name == "postgresql"
-        and not case.__dict__.get("assists")
-        and not (session.new or session.dirty or session.deleted)
+        and _nothing_else(case, commits_next)
         and not direct.holds_connection(session)
     )
+
+
+def _nothing_else(case: Case, commits_next: bool) -> bool:
+    """Whether the registration of `case` is all of its transaction: the caller commits
+    next and writes nothing more, no assisting department is left for a flush, and
+    nothing else is pending in the session."""
+    session = db.session()
+    pending = session.new or session.dirty or session.deleted
+    return commits_next and not case.__dict__.get("assists") and not pending
 
 
 def _number(case: Case, now: datetime, lent: direct.Lent | None = None) -> int | None:
@@ -162,8 +169,7 @@ def _write(
     connection = session.connection()
     if case_id is not None:
         row, children = _family(case, case_id, history, now, receipt, key)
-        pending = session.new or session.dirty or session.deleted
-        alone = commits_next and not case.__dict__.get("assists") and not pending
+        alone = _nothing_else(case, commits_next)
         written = direct.insert_family(connection, _CASES, row, children, whole_transaction=alone)
         direct.adopt(session, case, written)
         return

@@ -55,22 +55,19 @@ def _sent_to_postgresql(db, work) -> list[str]:
     with tempfile.TemporaryFile("w+", encoding="utf-8") as trace:
         traced: list = []
 
-        def follow(driver) -> None:
+        def follow(driver, *_lent_by_the_pool) -> None:
             traced.append((driver, driver.prepare_threshold))
             driver.prepare_threshold = None  # the text every time
             driver.pgconn.trace(trace.fileno())
             driver.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
 
-        def lent(driver, _record, _proxy) -> None:
-            follow(driver)
-
         if direct.holds_connection(db.session()):
             follow(db.session.connection().connection.dbapi_connection)
-        event.listen(db.engine.pool, "checkout", lent)
+        event.listen(db.engine.pool, "checkout", follow)
         try:
             work()
         finally:
-            event.remove(db.engine.pool, "checkout", lent)
+            event.remove(db.engine.pool, "checkout", follow)
             for driver, threshold in traced:
                 driver.pgconn.untrace()
                 driver.prepare_threshold = threshold
